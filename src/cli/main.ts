@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * The zerodown command line: the only place that prints errors and exits.
+ */
+import { Command, CommanderError } from 'commander';
+import { ZerodownError } from '../errors.ts';
+import { VERSION } from '../version.ts';
+
+import { registerReport } from './report-command.ts';
+import { registerProbe, registerRun } from './run-command.ts';
+import { registerWait } from './wait-command.ts';
+
+/** Builds the program; `setExit` receives each command's exit code. */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('zerodown')
+    .description(
+      'Tells you whether a deployment causes downtime: when, for how long, where, and why.',
+    )
+    .version(VERSION, '-V, --version')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run zerodown --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+  registerRun(program, setExit);
+  registerProbe(program, setExit);
+  registerReport(program, setExit);
+
+  registerWait(program, setExit);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Runs the CLI with `argv` and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are exit 0; every other commander error is a usage error.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof ZerodownError) {
+      process.stderr.write(`zerodown: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(
+      `zerodown: internal error (this is a bug, please report it): ${(err as Error)?.stack ?? String(err)}\n`,
+    );
+    return 70;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exit(code);

@@ -1,0 +1,97 @@
+/**
+ * Options shared by `run` and `probe` (contract §1), and turning them into config overrides.
+ */
+import { Option, type Command } from 'commander';
+import { parseDuration } from '../config/duration.ts';
+import { loadConfig } from '../config/load.ts';
+import type { ConfigOverrides, ZerodownConfig } from '../config/resolve.ts';
+import { ZerodownError } from '../errors.ts';
+
+/** Raw values commander hands over. */
+export interface SharedFlags {
+  config?: string;
+  url?: string[];
+  rate?: string;
+  timeout?: string;
+  warmup?: string;
+  settle?: string;
+  duration?: string;
+  connection?: 'keepalive' | 'fresh';
+  versionHeader?: string;
+  json?: string;
+  html?: string;
+  junit?: string;
+  markdown?: string;
+  progress?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Adds the shared options to a command. */
+export function addSharedOptions(cmd: Command, phases: boolean): Command {
+  cmd
+    .option('-c, --config <file>', 'YAML or JSON config (default: zerodown.yml when present)')
+    .option('-u, --url <url>', 'an endpoint to probe, repeatable; its name is its path', collect)
+    .option('-r, --rate <n>', 'probes per second for each endpoint (default 10)')
+    .option('-t, --timeout <dur>', 'a probe with no complete response by then fails (default 2s)');
+  if (phases) {
+    cmd
+      .option('--warmup <dur>', 'probing before the deploy command starts (default 5s)')
+      .option('--settle <dur>', 'probing after the deploy command ends (default 10s)');
+  } else {
+    cmd.option('--duration <dur>', 'how long to probe (default: until SIGINT/SIGTERM)');
+  }
+  cmd
+    .addOption(
+      new Option('--connection <mode>', 'reuse pooled connections, or a new one per probe').choices(
+        ['keepalive', 'fresh'],
+      ),
+    )
+    .option('--version-header <name>', 'read which version answered from this response header')
+    .option('--json <file>', 'write the result document')
+    .option('--no-progress', 'no live status on stderr');
+  return cmd;
+}
+
+/** Loads the config with the flags applied (a flag wins over the file). */
+export function configFromFlags(flags: SharedFlags): ZerodownConfig {
+  const overrides: ConfigOverrides = {
+    url: flags.url,
+    rate: flags.rate === undefined ? undefined : parseRate(flags.rate),
+    timeoutMs: flagDuration('--timeout', flags.timeout),
+    warmupMs: flagDuration('--warmup', flags.warmup),
+    settleMs: flagDuration('--settle', flags.settle),
+    durationMs: flagDuration('--duration', flags.duration),
+    connection: flags.connection,
+    versionHeader: flags.versionHeader,
+    json: flags.json,
+    html: flags.html,
+    junit: flags.junit,
+    markdown: flags.markdown,
+  };
+  return loadConfig({ file: flags.config, overrides });
+}
+
+/** Parses a duration flag; undefined stays undefined. */
+export function flagDuration(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    throw new ZerodownError(
+      'ZD_USAGE',
+      `${flag}: not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 2s, 1.5m)`,
+    );
+  }
+  return ms;
+}
+
+function parseRate(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 100_000) {
+    throw new ZerodownError(
+      'ZD_USAGE',
+      `--rate: expected probes per second above 0, got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}

@@ -1,0 +1,78 @@
+/**
+ * `zerodown run [options] -- <cmd> [args…]` and `zerodown probe [options]`.
+ */
+import type { Command } from 'commander';
+import { ZerodownError } from '../errors.ts';
+import { runDeploy, runProbe } from '../run.ts';
+import { emitResult, interruptSignal } from './outputs.ts';
+import { addSharedOptions, configFromFlags, type SharedFlags } from './options.ts';
+import { Progress } from './progress.ts';
+
+/** Registers `run`; `exit` receives the exit code. */
+export function registerRun(program: Command, exit: (code: number) => void): void {
+  const cmd = program
+    .command('run')
+    .description('probe through warm-up, the deploy command and settle, then give a verdict')
+    .argument('<command...>', 'the deploy command, after --')
+    .usage('[options] -- <command> [args...]');
+  addSharedOptions(cmd, true).action(async (command: string[], flags: SharedFlags) => {
+    const config = configFromFlags(flags);
+    if (command.length === 0)
+      throw new ZerodownError('ZD_USAGE', 'run: give the deploy command after --');
+    const progress = new Progress(process.stderr, flags.progress !== false);
+    const { signal, dispose } = interruptSignal();
+    try {
+      const outcome = await runDeploy({
+        config,
+        command,
+        signal,
+        output: {
+          stdout: (chunk) => progress.write(process.stdout, chunk),
+          stderr: (chunk) => progress.write(process.stderr, chunk),
+        },
+        onSession: (s) => progress.attach(s),
+        onPhase: (phase) =>
+          progress.note(phaseMessage(phase, config.warmupMs, config.settleMs, command)),
+      });
+      progress.stop();
+      emitResult(outcome.result, config.report);
+      exit(outcome.exitCode);
+    } finally {
+      progress.stop();
+      dispose();
+    }
+  });
+}
+
+/** Registers `probe`. */
+export function registerProbe(program: Command, exit: (code: number) => void): void {
+  const cmd = program
+    .command('probe')
+    .description('probe for --duration (or until SIGINT/SIGTERM), then report');
+  addSharedOptions(cmd, false).action(async (flags: SharedFlags) => {
+    const config = configFromFlags(flags);
+    const progress = new Progress(process.stderr, flags.progress !== false);
+    const { signal, dispose } = interruptSignal();
+    try {
+      const outcome = await runProbe({ config, signal, onSession: (s) => progress.attach(s) });
+      progress.stop();
+      emitResult(outcome.result, config.report);
+      exit(outcome.exitCode);
+    } finally {
+      progress.stop();
+      dispose();
+    }
+  });
+}
+
+function phaseMessage(
+  phase: string,
+  warmupMs: number,
+  settleMs: number,
+  command: string[],
+): string {
+  if (phase === 'warmup') return `warm-up for ${warmupMs} ms`;
+  if (phase === 'deploy') return `deploying: ${command.join(' ')}`;
+  if (phase === 'settle') return `deploy finished; settling for ${settleMs} ms`;
+  return phase;
+}

@@ -1,0 +1,118 @@
+/**
+ * `zerodown wait --url <url> [--status <list>] [--timeout <dur>]`: a readiness gate. Polls until
+ * the URL answers as expected (exit 0) or the timeout passes (exit 1).
+ */
+import type { Command } from 'commander';
+import { request } from 'undici';
+import { statusSchema, type StatusRange } from '../config/schema.ts';
+import { classifyError } from '../probe/classify.ts';
+import { ZerodownError } from '../errors.ts';
+import { sleep } from '../util/sleep.ts';
+import { flagDuration } from './options.ts';
+import { interruptSignal } from './outputs.ts';
+
+interface WaitFlags {
+  url: string;
+  status?: string;
+  timeout?: string;
+  interval?: string;
+  consecutive?: string;
+}
+
+/** Polls `url` until `consecutive` answers in a row have an accepted status. */
+export async function waitForUrl(options: {
+  url: string;
+  status: readonly StatusRange[];
+  timeoutMs: number;
+  intervalMs: number;
+  consecutive: number;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}): Promise<boolean> {
+  const start = performance.now();
+  const deadline = start + options.timeoutMs;
+  let streak = 0;
+  let last = '';
+  while (!options.signal?.aborted) {
+    const attemptTimeout = Math.max(
+      1,
+      Math.min(options.intervalMs * 2, deadline - performance.now()),
+    );
+    let seen: string;
+    try {
+      const res = await request(options.url, {
+        signal: AbortSignal.timeout(attemptTimeout),
+        headers: { 'user-agent': 'zerodown-wait' },
+      });
+      await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      seen = String(res.statusCode);
+      const ok = options.status.some(([lo, hi]) => res.statusCode >= lo && res.statusCode <= hi);
+      streak = ok ? streak + 1 : 0;
+    } catch (err) {
+      seen =
+        (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError'
+          ? 'timeout'
+          : classifyError(err);
+      streak = 0;
+    }
+    if (seen !== last) options.log?.(`+${Math.round(performance.now() - start)} ms: ${seen}`);
+    last = seen;
+    if (streak >= options.consecutive) return true;
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    await sleep(Math.min(options.intervalMs, left), options.signal);
+  }
+  return false;
+}
+
+/** Registers `wait`. */
+export function registerWait(program: Command, exit: (code: number) => void): void {
+  program
+    .command('wait')
+    .description(
+      'readiness gate: poll a URL until it answers as expected (exit 0) or time runs out (exit 1)',
+    )
+    .requiredOption('--url <url>', 'the URL to poll')
+    .option('--status <list>', 'accepted statuses, e.g. 200,204 or 2xx (default 200-399)')
+    .option('--timeout <dur>', 'give up after this long (default 60s)')
+    .option('--interval <dur>', 'time between polls (default 1s)')
+    .option('--consecutive <n>', 'answers in a row needed (default 1)')
+    .action(async (flags: WaitFlags) => {
+      if (!URL.canParse(flags.url) || !/^https?:$/.test(new URL(flags.url).protocol)) {
+        throw new ZerodownError(
+          'ZD_USAGE',
+          `--url: not an http(s) URL: ${JSON.stringify(flags.url)}`,
+        );
+      }
+      const parsed = statusSchema.safeParse(
+        flags.status === undefined ? '200-399' : flags.status.split(','),
+      );
+      if (!parsed.success)
+        throw new ZerodownError('ZD_USAGE', `--status: ${parsed.error.issues[0]!.message}`);
+      const consecutive = Number(flags.consecutive ?? 1);
+      if (!Number.isInteger(consecutive) || consecutive < 1) {
+        throw new ZerodownError(
+          'ZD_USAGE',
+          `--consecutive: expected a whole number from 1, got ${flags.consecutive}`,
+        );
+      }
+      const { signal, dispose } = interruptSignal();
+      try {
+        const ready = await waitForUrl({
+          url: flags.url,
+          status: parsed.data,
+          timeoutMs: flagDuration('--timeout', flags.timeout) ?? 60_000,
+          intervalMs: flagDuration('--interval', flags.interval) ?? 1000,
+          consecutive,
+          signal,
+          log: (line) => process.stderr.write(`zerodown wait: ${line}\n`),
+        });
+        process.stderr.write(
+          `zerodown wait: ${ready ? 'ready' : signal.aborted ? 'interrupted' : 'not ready before the timeout'}\n`,
+        );
+        exit(ready ? 0 : signal.aborted ? 130 : 1);
+      } finally {
+        dispose();
+      }
+    });
+}

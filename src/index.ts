@@ -1,0 +1,34 @@
+/**
+ * zerodown's library API: the CLI and the control server use only what is exported here.
+ */
+export { ZerodownError, ERROR_CODES, isZerodownError, type ErrorCode } from './errors.ts';
+export { parseDuration, formatDuration } from './config/duration.ts';
+export { loadConfig, parseConfigText, validateConfig, DEFAULT_CONFIG_FILE } from './config/load.ts';
+export {
+  resolveConfig,
+  DEFAULTS,
+  type ZerodownConfig,
+  type EndpointConfig,
+  type ExpectConfig,
+  type ConfigOverrides,
+} from './config/resolve.ts';
+export { configSchema, type RawConfig } from './config/schema.ts';
+export { ProbeSession, type ResultExtras } from './session.ts';
+export { ProbeEngine } from './probe/engine.ts';
+export type { ProbeOutcome } from './probe/outcome.ts';
+export {
+  runDeploy,
+  runProbe,
+  exitCodeFor,
+  EXIT,
+  type RunOutcome,
+  type RunOptions,
+  type ProbeOptions,
+} from './run.ts';
+export { DeployProcess, type DeployExit } from './deploy/command.ts';
+export { renderText } from './report/text.ts';
+export { renderJson, parseResult, readResultFile } from './report/json.ts';
+export { LatencyHistogram } from './analysis/histogram.ts';
+export { DowntimeDetector } from './analysis/windows.ts';
+export type * from './result.ts';
+export { VERSION } from './version.ts';

@@ -1,0 +1,241 @@
+/**
+ * The probe engine: every endpoint fires at its rate on a fixed schedule (open model), whatever
+ * its earlier probes are doing. One loop serves all endpoints; it wakes for the next due probe
+ * or the next deadline, whichever comes first.
+ *
+ * Deadlines: an endpoint's probes share one timeout and go out in order, so their deadlines are
+ * in order too; a FIFO per endpoint replaces a timer per probe.
+ *
+ * The engine never lowers the rate: when it cannot send a probe (its in-flight cap is reached or
+ * the machine is out of sockets) it records the probe as skipped, and late sends as lateness;
+ * both mark stalls in the result.
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { EndpointConfig } from '../config/resolve.ts';
+import type { EngineReport } from '../result.ts';
+import { HttpProber, InflightProbe, type ProbeResult } from './http-prober.ts';
+import type { ProbeOutcome } from './outcome.ts';
+import { Pacer, staggerOffsets } from './pacer.ts';
+import { StallTracker } from './stalls.ts';
+
+/** What the engine needs besides the endpoints. */
+export interface EngineOptions {
+  /** Receives every outcome, in completion order. */
+  onOutcome: (outcome: ProbeOutcome) => void;
+  /** Most probes one endpoint may have in flight (default: rate × timeout × 1.5 + 64). */
+  maxInflight?: number;
+}
+
+interface Lane {
+  index: number;
+  config: EndpointConfig;
+  pacer: Pacer;
+  prober: HttpProber;
+  /** In flight, in send order (= deadline order). Completed ones are dropped from the head. */
+  queue: InflightProbe[];
+  head: number;
+  inflight: number;
+  cap: number;
+}
+
+/** Runs the probes of a set of endpoints. */
+export class ProbeEngine {
+  private readonly lanes: Lane[];
+  private readonly onOutcome: (o: ProbeOutcome) => void;
+  private readonly stallTracker = new StallTracker();
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private origin = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private stopAtMs = Infinity;
+  private started = false;
+  private drained: (() => void) | undefined;
+
+  constructor(endpoints: readonly EndpointConfig[], options: EngineOptions) {
+    this.onOutcome = options.onOutcome;
+    const offsets = staggerOffsets(endpoints.map((e) => e.rate));
+    this.lanes = endpoints.map((config, index) => ({
+      index,
+      config,
+      pacer: new Pacer(config.rate, offsets[index]),
+      prober: new HttpProber(config, () => this.nowMs()),
+      queue: [],
+      head: 0,
+      inflight: 0,
+      cap: options.maxInflight ?? Math.ceil((config.rate * config.timeoutMs * 1.5) / 1000) + 64,
+    }));
+  }
+
+  /** Milliseconds since `start()` on the monotonic clock. */
+  nowMs(): number {
+    return performance.now() - this.origin;
+  }
+
+  /** Starts probing now. Returns the origin (`performance.now()` at start). */
+  start(): number {
+    if (this.started) throw new Error('engine already started');
+    this.started = true;
+    this.origin = performance.now();
+    this.loopDelay.enable();
+    this.tick();
+    return this.origin;
+  }
+
+  /**
+   * Stops sending (no probe due after now goes out), waits for the probes in flight to complete
+   * or reach their deadline, and closes the connections.
+   */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.stopAtMs = Math.min(this.stopAtMs, this.nowMs());
+    this.tick();
+    if (this.lanes.some((l) => l.inflight > 0)) {
+      await new Promise<void>((resolve) => (this.drained = resolve));
+    }
+    this.clearTimers();
+    this.loopDelay.disable();
+    await Promise.all(this.lanes.map((l) => l.prober.close()));
+  }
+
+  /** When probe `seq` of endpoint `index` is (or was) due, in ms since start. */
+  scheduledMs(index: number, seq: number): number {
+    return this.lanes[index]!.pacer.scheduledMs(seq);
+  }
+
+  /** How well the engine kept its schedule so far. */
+  report(): EngineReport {
+    const ns = (v: number) => Math.round(v / 1e3) / 1e3;
+    return {
+      latenessMs: this.stallTracker.latenessMs(),
+      eventLoopDelayMs: {
+        p99: this.loopDelay.count ? ns(this.loopDelay.percentile(99)) : 0,
+        max: this.loopDelay.count ? ns(this.loopDelay.max) : 0,
+      },
+      sent: this.stallTracker.sent,
+      skipped: this.stallTracker.skipped,
+      retries: this.lanes.reduce((n, l) => n + l.prober.retries, 0),
+      stalls: this.stallTracker.stalls(),
+    };
+  }
+
+  private readonly tick = (): void => {
+    this.clearTimers();
+    const now = this.nowMs();
+    let wakeAt = Infinity;
+    for (const lane of this.lanes) {
+      this.expire(lane, now);
+      const pacer = lane.pacer;
+      while (pacer.nextMs <= now && pacer.nextMs <= this.stopAtMs) {
+        this.fire(lane, pacer.next, pacer.nextMs, now);
+        pacer.next++;
+      }
+      if (pacer.nextMs <= this.stopAtMs) wakeAt = Math.min(wakeAt, pacer.nextMs);
+      const oldest = this.oldest(lane);
+      if (oldest) wakeAt = Math.min(wakeAt, oldest.deadlineMs);
+    }
+    if (wakeAt === Infinity) {
+      if (this.stopAtMs !== Infinity) this.checkDrained();
+      return;
+    }
+    const delay = wakeAt - this.nowMs();
+    // setTimeout has 1 ms granularity and fires late rather than early; below that, yield once
+    // to I/O and come straight back.
+    if (delay >= 1) this.timer = setTimeout(this.tick, Math.floor(delay));
+    else this.immediate = setImmediate(this.tick);
+  };
+
+  private fire(lane: Lane, seq: number, scheduledMs: number, now: number): void {
+    if (lane.inflight >= lane.cap) {
+      this.stallTracker.skip(scheduledMs, now);
+      this.emitSkipped(lane, seq, scheduledMs);
+      return;
+    }
+    this.stallTracker.sentLate(scheduledMs, now - scheduledMs);
+    const probe = new InflightProbe(
+      seq,
+      scheduledMs,
+      now,
+      now + lane.config.timeoutMs,
+      (p, result, endMs) => this.completed(lane, p, result, endMs),
+    );
+    lane.queue.push(probe);
+    lane.inflight++;
+    lane.prober.send(probe);
+  }
+
+  private completed(lane: Lane, p: InflightProbe, r: ProbeResult, endMs: number): void {
+    lane.inflight--;
+    if (r.clientSide) {
+      this.stallTracker.skip(p.scheduledMs, endMs);
+      this.emitSkipped(lane, p.seq, p.scheduledMs);
+    } else {
+      this.onOutcome({
+        endpoint: lane.index,
+        seq: p.seq,
+        scheduledMs: p.scheduledMs,
+        sentMs: p.sentMs,
+        latencyMs: endMs - p.scheduledMs,
+        ok: r.ok,
+        skipped: false,
+        code: r.code,
+        status: r.status,
+        check: r.check,
+        retried: p.retried,
+        version: r.version,
+      });
+    }
+    if (this.stopAtMs !== Infinity) this.checkDrained();
+  }
+
+  private emitSkipped(lane: Lane, seq: number, scheduledMs: number): void {
+    this.onOutcome({
+      endpoint: lane.index,
+      seq,
+      scheduledMs,
+      sentMs: NaN,
+      latencyMs: 0,
+      ok: false,
+      skipped: true,
+      code: 'skipped',
+      status: undefined,
+      check: undefined,
+      retried: false,
+      version: undefined,
+    });
+  }
+
+  /** Times out every probe whose deadline has passed (they are at the head of the FIFO). */
+  private expire(lane: Lane, now: number): void {
+    let p: InflightProbe | undefined;
+    while ((p = this.oldest(lane)) && p.deadlineMs <= now) {
+      lane.head++;
+      p.expire(now);
+    }
+  }
+
+  /** The oldest probe still in flight, dropping completed ones from the head. */
+  private oldest(lane: Lane): InflightProbe | undefined {
+    const q = lane.queue;
+    while (lane.head < q.length && q[lane.head]!.done) lane.head++;
+    if (lane.head > 1024 && lane.head * 2 > q.length) {
+      q.splice(0, lane.head);
+      lane.head = 0;
+    }
+    return q[lane.head];
+  }
+
+  private checkDrained(): void {
+    if (this.drained && this.lanes.every((l) => l.inflight === 0)) {
+      const resolve = this.drained;
+      this.drained = undefined;
+      resolve();
+    }
+  }
+
+  private clearTimers(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * Sends one endpoint's probes with undici's dispatch API: keep-alive pool per endpoint, no
+ * automatic decompression, a bounded body prefix, and one retry on a new connection when a
+ * reused connection turns out closed. The deadline is the engine's (see engine.ts), not
+ * undici's: its timers are coarse and its body timeout only fires on silence.
+ */
+import { Agent, type Dispatcher } from 'undici';
+import type { EndpointConfig } from '../config/resolve.ts';
+import { VERSION } from '../version.ts';
+import { classifyError, classifyResponse, IDEMPOTENT, isStaleConnectionError } from './classify.ts';
+
+/** The first bytes of a body kept for assertions; the rest is read and dropped. */
+export const MAX_BODY_PREFIX = 64 * 1024;
+
+/** Errors that mean zerodown itself could not send (out of sockets or ports): not the target's. */
+const CLIENT_SIDE = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
+
+/** The outcome of one attempt as the prober reports it to the engine. */
+export interface ProbeResult {
+  ok: boolean;
+  code: string;
+  status: number | undefined;
+  check: string | undefined;
+  version: string | undefined;
+  /** zerodown could not send it (no sockets/ports): count as skipped, not as a failure. */
+  clientSide: boolean;
+}
+
+/** One probe in flight; the engine owns its deadline and calls `expire()` at it. */
+export class InflightProbe {
+  done = false;
+  retried = false;
+  controller: Dispatcher.DispatchController | undefined;
+  readonly seq: number;
+  readonly scheduledMs: number;
+  readonly sentMs: number;
+  readonly deadlineMs: number;
+  readonly onDone: (probe: InflightProbe, result: ProbeResult, endMs: number) => void;
+
+  constructor(
+    seq: number,
+    scheduledMs: number,
+    sentMs: number,
+    deadlineMs: number,
+    onDone: (probe: InflightProbe, result: ProbeResult, endMs: number) => void,
+  ) {
+    this.seq = seq;
+    this.scheduledMs = scheduledMs;
+    this.sentMs = sentMs;
+    this.deadlineMs = deadlineMs;
+    this.onDone = onDone;
+  }
+
+  /** Completes the probe once; later completions (a response after the deadline) are ignored. */
+  complete(result: ProbeResult, endMs: number): void {
+    if (this.done) return;
+    this.done = true;
+    this.onDone(this, result, endMs);
+  }
+
+  /** The engine's deadline passed: fail as `timeout` and abort the request. */
+  expire(nowMs: number): void {
+    if (this.done) return;
+    this.complete(TIMEOUT, nowMs);
+    this.controller?.abort(new Error('zerodown probe deadline'));
+  }
+}
+
+const TIMEOUT: ProbeResult = {
+  ok: false,
+  code: 'timeout',
+  status: undefined,
+  check: undefined,
+  version: undefined,
+  clientSide: false,
+};
+
+/** Sends probes for one endpoint. */
+export class HttpProber {
+  readonly endpoint: EndpointConfig;
+  private readonly agent: Agent;
+  private readonly options: Dispatcher.DispatchOptions;
+  private readonly needBody: boolean;
+  private readonly canRetry: boolean;
+  private readonly now: () => number;
+  /** Probes retried after a stale keep-alive connection. */
+  retries = 0;
+
+  constructor(endpoint: EndpointConfig, now: () => number) {
+    this.endpoint = endpoint;
+    this.now = now;
+    const url = new URL(endpoint.url);
+    this.agent = new Agent({
+      pipelining: 1,
+      keepAliveTimeout: 4000,
+      keepAliveTimeoutThreshold: 1000,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: { timeout: endpoint.timeoutMs },
+    });
+    const headers: Record<string, string> = { 'user-agent': `zerodown/${VERSION}` };
+    Object.assign(headers, endpoint.headers);
+    this.options = {
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: endpoint.method as Dispatcher.HttpMethod,
+      headers,
+      body: endpoint.body ?? null,
+      reset: endpoint.connection === 'fresh',
+    };
+    this.needBody = endpoint.expect.bodyContains !== undefined;
+    this.canRetry = endpoint.connection === 'keepalive' && IDEMPOTENT.has(endpoint.method);
+  }
+
+  /** Starts the request of an in-flight probe. */
+  send(probe: InflightProbe): void {
+    const handler = new ProbeHandler(this, probe);
+    try {
+      this.agent.dispatch(this.options, handler);
+    } catch (err) {
+      handler.fail(err);
+    }
+  }
+
+  /** Called by a handler whose attempt failed; retries once when that is safe and useful. */
+  attemptFailed(probe: InflightProbe, err: unknown, gotResponse: boolean): void {
+    if (probe.done) return;
+    if (this.canRetry && !probe.retried && !gotResponse && isStaleConnectionError(err)) {
+      probe.retried = true;
+      this.retries++;
+      this.send(probe);
+      return;
+    }
+    const code = classifyError(err);
+    probe.complete(
+      {
+        ok: false,
+        code,
+        status: undefined,
+        check: undefined,
+        version: undefined,
+        clientSide: CLIENT_SIDE.has(code),
+      },
+      this.now(),
+    );
+  }
+
+  /** Called by a handler whose response arrived in full. */
+  responseEnded(
+    probe: InflightProbe,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    bodyPrefix: string,
+  ): void {
+    if (probe.done) return;
+    const endMs = this.now();
+    const c = classifyResponse(this.endpoint.expect, {
+      status,
+      headers,
+      bodyPrefix,
+      latencyMs: endMs - probe.scheduledMs,
+    });
+    const vh = this.endpoint.versionHeader;
+    const raw = vh === undefined ? undefined : headers[vh];
+    const version = Array.isArray(raw) ? raw[0] : raw;
+    probe.complete({ ...c, status, version, clientSide: false }, endMs);
+  }
+
+  get wantsBody(): boolean {
+    return this.needBody;
+  }
+
+  /** Closes every connection. */
+  async close(): Promise<void> {
+    await this.agent.destroy().catch(() => undefined);
+  }
+}
+
+/** undici handler for one attempt of one probe. */
+class ProbeHandler implements Dispatcher.DispatchHandler {
+  private readonly prober: HttpProber;
+  private readonly probe: InflightProbe;
+  private status = 0;
+  private headers: Record<string, string | string[] | undefined> = {};
+  private gotResponse = false;
+  private chunks: Buffer[] | undefined;
+  private bodyBytes = 0;
+
+  constructor(prober: HttpProber, probe: InflightProbe) {
+    this.prober = prober;
+    this.probe = probe;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.probe.done) {
+      controller.abort(new Error('zerodown probe deadline'));
+      return;
+    }
+    this.probe.controller = controller;
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.gotResponse = true;
+    this.status = statusCode;
+    this.headers = headers;
+    if (this.prober.wantsBody) this.chunks = [];
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.chunks && this.bodyBytes < MAX_BODY_PREFIX) {
+      const part = chunk.subarray(0, MAX_BODY_PREFIX - this.bodyBytes);
+      this.chunks.push(part);
+      this.bodyBytes += part.length;
+    }
+  }
+
+  onResponseEnd(): void {
+    const body = this.chunks ? Buffer.concat(this.chunks).toString('utf8') : '';
+    this.prober.responseEnded(this.probe, this.status, this.headers, body);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.fail(err);
+  }
+
+  fail(err: unknown): void {
+    this.prober.attemptFailed(this.probe, err, this.gotResponse);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The text report, in the spirit of the original tool: "Downtime happened" or "No downtime
+ * happened", the API and run time, then each endpoint's requests and either OK or its windows.
+ * Pure: (doc) => string.
+ */
+import { formatDuration } from '../config/duration.ts';
+import type { DowntimeWindow, EndpointResult, ResultDocument } from '../result.ts';
+
+/** Renders a result document as plain text (no colour codes). */
+export function renderText(doc: ResultDocument): string {
+  const lines: string[] = [];
+  lines.push(headline(doc));
+  lines.push('');
+  lines.push(`API:      ${apiOf(doc)}`);
+  lines.push(`Run time: ${formatDuration(doc.durationMs)}${phasesText(doc)}`);
+  if (doc.deploy) lines.push(`Deploy:   ${deployText(doc)}`);
+  if (doc.blocked) lines.push(`Blocked:  ${doc.blocked.reason}`);
+  if (doc.budget.maxDowntimeMs !== null) {
+    lines.push(`Budget:   ${formatDuration(doc.budget.maxDowntimeMs)} of downtime per endpoint`);
+  }
+  lines.push('');
+  for (const e of doc.endpoints) lines.push(...endpointText(e));
+  const notes = engineNotes(doc);
+  if (notes.length > 0) lines.push('', ...notes);
+  lines.push('', verdictLine(doc));
+  return lines.join('\n') + '\n';
+}
+
+function headline(doc: ResultDocument): string {
+  const down = doc.endpoints.some((e) => e.downtime.isDowntime);
+  const state = doc.running
+    ? ' (still running)'
+    : doc.interrupted
+      ? ' (interrupted: partial result)'
+      : '';
+  return `zerodown ${doc.tool.version}: ${down ? 'Downtime happened' : 'No downtime happened'}${state}`;
+}
+
+function apiOf(doc: ResultDocument): string {
+  const origins = [...new Set(doc.endpoints.map((e) => new URL(e.url).origin))];
+  return origins.join(', ');
+}
+
+function phasesText(doc: ResultDocument): string {
+  if (doc.phases.length <= 1) return '';
+  const parts = doc.phases.map((p) => `${p.name} ${formatDuration(p.endMs - p.startMs)}`);
+  return ` (${parts.join(', ')})`;
+}
+
+function deployText(doc: ResultDocument): string {
+  const d = doc.deploy!;
+  const how =
+    d.error !== undefined
+      ? `could not start: ${d.error}`
+      : d.signal
+        ? `killed by ${d.signal}`
+        : `exit code ${d.exitCode}`;
+  return `${d.command} — ${how}, took ${formatDuration(d.durationMs)}`;
+}
+
+function endpointText(e: EndpointResult): string[] {
+  const mark = e.verdict === 'pass' ? (e.downtime.isDowntime ? '~' : '✓') : '✗';
+  const p = e.percentiles;
+  const lat =
+    p['50'] === null
+      ? 'no answers'
+      : `latency p50 ${fmtMs(p['50'])}, p99 ${fmtMs(p['99'])}, max ${fmtMs(e.maxLatencyMs)}`;
+  const out = [
+    `${mark} ${e.name}  ${e.method} ${e.url}`,
+    `    ${e.totalRequests} requests at ${e.rate}/s, ${e.totalErrors} failed; ${lat}`,
+  ];
+  if (!e.downtime.isDowntime) {
+    out.push('    OK');
+  } else {
+    e.downtime.windows.forEach((w, i) => out.push(`    ${windowText(w, i)}`));
+    out.push(`    ${e.verdict === 'fail' ? 'FAIL' : 'within budget'}: ${e.reason}`);
+  }
+  if (e.versions && e.versions.length > 0) {
+    const vs = e.versions.map(
+      (v) => `${v.version} +${fmtS(v.firstMs)}…+${fmtS(v.lastMs)} (${v.probes})`,
+    );
+    out.push(
+      `    versions: ${vs.join(' → ')}${e.mixedMs ? `, mixed for ${formatDuration(e.mixedMs)}` : ''}`,
+    );
+  }
+  if (e.retries > 0)
+    out.push(`    ${e.retries} probes retried once after a stale keep-alive connection`);
+  if (e.skipped > 0) out.push(`    ${e.skipped} probes not sent: zerodown could not keep up`);
+  return out;
+}
+
+/** One window: `window 1: +7.00 s → +8.01 s, 1.01 s down (deploy): 503 x101`. */
+export function windowText(w: DowntimeWindow, i: number): string {
+  const codes = Object.entries(w.errorCodes)
+    .sort((a, b) => b[1] - a[1])
+    .map(([c, n]) => `${c} x${n}`)
+    .join(', ');
+  const checks = w.checks ? ` [${Object.keys(w.checks).join(', ')}]` : '';
+  const end = w.open ? 'end (still down)' : `+${fmtS(w.endMs)}`;
+  const phase = w.phase ? ` during ${w.phase}` : '';
+  const stall = w.clientStall ? ' — zerodown itself fell behind here, read with care' : '';
+  return `window ${i + 1}: +${fmtS(w.startMs)} → ${end}, ${formatDuration(w.durationMs)} down${phase}: ${codes}${checks}${stall}`;
+}
+
+function engineNotes(doc: ResultDocument): string[] {
+  const e = doc.engine;
+  const notes: string[] = [];
+  if (e.skipped > 0 || e.stalls.length > 0) {
+    notes.push(
+      `Note: zerodown fell behind its schedule ${e.stalls.length} time(s) (max ${fmtMs(Math.max(...e.stalls.map((s) => s.maxLateMs), 0))} late, ${e.skipped} probes skipped); windows overlapping those periods are marked.`,
+    );
+  }
+  return notes;
+}
+
+function verdictLine(doc: ResultDocument): string {
+  const failed = doc.endpoints.filter((e) => e.verdict === 'fail');
+  if (doc.blocked) return 'Verdict: BLOCKED — the deploy was not started.';
+  if (failed.length === 0) return `Verdict: PASS — no endpoint over its downtime budget.`;
+  return `Verdict: FAIL — ${failed.length} of ${doc.endpoints.length} endpoint${doc.endpoints.length === 1 ? '' : 's'} over the downtime budget: ${failed.map((e) => e.name).join(', ')}.`;
+}
+
+function fmtMs(ms: number | null): string {
+  if (ms === null) return '-';
+  return ms < 10 ? `${ms.toFixed(2)} ms` : ms < 1000 ? `${ms.toFixed(0)} ms` : formatDuration(ms);
+}
+
+function fmtS(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}

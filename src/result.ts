@@ -1,0 +1,131 @@
+/**
+ * The result document (contract §3): written by `--json`, returned by the control server,
+ * read by `zerodown report`. Times are milliseconds since `startedAt` on a monotonic clock.
+ */
+
+/** Result schema version; bumped only on a breaking change. */
+export const SCHEMA_VERSION = 1;
+
+export type Verdict = 'pass' | 'fail';
+
+/** A run of consecutive failed probes, in scheduled-send order. */
+export interface DowntimeWindow {
+  /** Scheduled send time of the first failed probe. */
+  startMs: number;
+  /** Scheduled send time of the first success after it (or of the last probe when open). */
+  endMs: number;
+  durationMs: number;
+  /** Still failing when probing ended. */
+  open: boolean;
+  failures: number;
+  errorCodes: Record<string, number>;
+  /** For `assertion` failures: which check failed, with counts (`bodyContains`, `header:x`…). */
+  checks?: Record<string, number>;
+  /** The run phase the window started in (`warmup`, `deploy`, `settle`, `probe`). */
+  phase?: string;
+  /** The window overlaps a period when zerodown itself fell behind: read it with care. */
+  clientStall?: boolean;
+}
+
+/** One second (or `intervalMs`) of one endpoint's probes, by scheduled send time. */
+export interface TimelinePoint {
+  startMs: number;
+  ok: number;
+  failed: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+}
+
+/** A version seen answering an endpoint. */
+export interface VersionSeen {
+  version: string;
+  firstMs: number;
+  lastMs: number;
+  probes: number;
+}
+
+export interface EndpointResult {
+  name: string;
+  url: string;
+  method: string;
+  rate: number;
+  connection: 'keepalive' | 'fresh';
+  verdict: Verdict;
+  reason: string;
+  totalRequests: number;
+  totalErrors: number;
+  totalTimeSeconds: number;
+  rps: number;
+  meanLatencyMs: number | null;
+  minLatencyMs: number | null;
+  maxLatencyMs: number | null;
+  percentiles: Record<'50' | '90' | '95' | '99', number | null>;
+  errorCodes: Record<string, number>;
+  /** Successful answers by status. */
+  statusCodes: Record<string, number>;
+  /** Probes retried once on a new connection after a stale keep-alive connection closed. */
+  retries: number;
+  /** Probes not sent because zerodown could not keep up (never counted as the target's fault). */
+  skipped: number;
+  downtime: { isDowntime: boolean; totalMs: number; windows: DowntimeWindow[] };
+  timeline: { intervalMs: number; points: TimelinePoint[] };
+  /** HDR histogram of latency in microseconds, compressed base64, for merging runs. */
+  histogram: string;
+  versions?: VersionSeen[];
+  mixedMs?: number;
+}
+
+export interface PhaseSpan {
+  name: string;
+  startMs: number;
+  endMs: number;
+}
+
+export interface DeployRecord {
+  command: string;
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  startMs: number;
+  /** The command could not be started (e.g. not found). */
+  error?: string;
+}
+
+/** A period when zerodown itself sent late or skipped probes. */
+export interface EngineStall {
+  startMs: number;
+  endMs: number;
+  maxLateMs: number;
+  skipped: number;
+}
+
+/** How well zerodown kept its own schedule: the measure of the measurer. */
+export interface EngineReport {
+  /** Actual send time minus scheduled send time. */
+  latenessMs: { p50: number; p99: number; max: number };
+  eventLoopDelayMs: { p99: number; max: number };
+  sent: number;
+  skipped: number;
+  retries: number;
+  stalls: EngineStall[];
+}
+
+export interface ResultDocument {
+  schemaVersion: number;
+  tool: { name: 'zerodown'; version: string };
+  verdict: Verdict;
+  running: boolean;
+  /** Ended early by SIGINT/SIGTERM (or the control server died): the numbers are partial. */
+  interrupted?: boolean;
+  /** The deploy was not started: why. */
+  blocked?: { reason: string };
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number;
+  phases: PhaseSpan[];
+  deploy?: DeployRecord;
+  budget: { maxDowntimeMs: number | null };
+  endpoints: EndpointResult[];
+  engine: EngineReport;
+}

@@ -1,0 +1,151 @@
+/**
+ * A probing session: the engine plus one `EndpointStats` per endpoint, the run's phases, and the
+ * result document built from them at any moment (live or final).
+ */
+import { judgeRun } from './analysis/verdict.ts';
+import { EndpointStats } from './analysis/endpoint-stats.ts';
+import type { ZerodownConfig } from './config/resolve.ts';
+import { ProbeEngine } from './probe/engine.ts';
+import type { ProbeOutcome } from './probe/outcome.ts';
+import {
+  SCHEMA_VERSION,
+  type DeployRecord,
+  type PhaseSpan,
+  type ResultDocument,
+} from './result.ts';
+import { VERSION } from './version.ts';
+
+/** Extra parts of the result a caller (run, server) adds. */
+export interface ResultExtras {
+  deploy?: DeployRecord | undefined;
+  interrupted?: boolean | undefined;
+  blocked?: { reason: string } | undefined;
+}
+
+/** One probing session from `start()` to `stop()`. */
+export class ProbeSession {
+  readonly config: ZerodownConfig;
+  readonly stats: readonly EndpointStats[];
+  private readonly engine: ProbeEngine;
+  private readonly phaseList: PhaseSpan[] = [];
+  private readonly listeners = new Set<(o: ProbeOutcome) => void>();
+  private waiters: { untilMs: number; resolve: () => void }[] = [];
+  private startedAtDate: Date | undefined;
+  private endedAtDate: Date | undefined;
+  private endMs: number | undefined;
+
+  constructor(config: ZerodownConfig) {
+    this.config = config;
+    this.stats = config.endpoints.map((e) => new EndpointStats(e));
+    this.engine = new ProbeEngine(config.endpoints, { onOutcome: (o) => this.accept(o) });
+  }
+
+  /** Starts probing, in the first phase `phase`. */
+  start(phase = 'probe'): void {
+    this.startedAtDate = new Date();
+    this.engine.start();
+    this.phaseList.push({ name: phase, startMs: 0, endMs: NaN });
+  }
+
+  /** Milliseconds since start, monotonic. */
+  nowMs(): number {
+    return this.endMs ?? this.engine.nowMs();
+  }
+
+  get running(): boolean {
+    return this.startedAtDate !== undefined && this.endedAtDate === undefined;
+  }
+
+  get startedAt(): Date | undefined {
+    return this.startedAtDate;
+  }
+
+  /** The phase now going on. */
+  get phase(): string | undefined {
+    return this.phaseList.at(-1)?.name;
+  }
+
+  /** Ends the current phase and starts another, now. Returns the switch time. */
+  beginPhase(name: string): number {
+    const now = this.engine.nowMs();
+    const last = this.phaseList.at(-1);
+    if (last) last.endMs = now;
+    this.phaseList.push({ name, startMs: now, endMs: NaN });
+    return now;
+  }
+
+  /** Calls `listener` with every outcome (completion order). Returns an unsubscribe. */
+  onOutcome(listener: (o: ProbeOutcome) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once every probe due at or before `ms` has completed (or timed out). */
+  whenProcessed(ms: number): Promise<void> {
+    if (this.processedThrough(ms)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ untilMs: ms, resolve }));
+  }
+
+  /** Stops probing, waits for the probes in flight, closes the last phase. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    await this.engine.stop();
+    this.endMs = this.engine.nowMs();
+    this.endedAtDate = new Date();
+    const last = this.phaseList.at(-1);
+    if (last && Number.isNaN(last.endMs)) last.endMs = this.endMs;
+    for (const w of this.waiters) w.resolve();
+    this.waiters = [];
+  }
+
+  /** The result document as of now. */
+  result(extras: ResultExtras = {}): ResultDocument {
+    const now = this.nowMs();
+    const phases = this.phaseList.map((p) => ({
+      name: p.name,
+      startMs: round(p.startMs),
+      endMs: round(Number.isNaN(p.endMs) ? now : p.endMs),
+    }));
+    const engine = this.engine.report();
+    const endpoints = this.stats.map((s) =>
+      s.toResult({ maxDowntimeMs: this.config.maxDowntimeMs, phases, stalls: engine.stalls }),
+    );
+    const doc: ResultDocument = {
+      schemaVersion: SCHEMA_VERSION,
+      tool: { name: 'zerodown', version: VERSION },
+      verdict: judgeRun(endpoints.map((e) => e.verdict)),
+      running: this.running,
+      startedAt: (this.startedAtDate ?? new Date()).toISOString(),
+      endedAt: this.endedAtDate?.toISOString() ?? null,
+      durationMs: round(now),
+      phases,
+      budget: { maxDowntimeMs: this.config.maxDowntimeMs ?? null },
+      endpoints,
+      engine,
+    };
+    if (extras.deploy) doc.deploy = extras.deploy;
+    if (extras.interrupted) doc.interrupted = true;
+    if (extras.blocked) doc.blocked = extras.blocked;
+    return doc;
+  }
+
+  private accept(o: ProbeOutcome): void {
+    this.stats[o.endpoint]!.add(o);
+    for (const listener of this.listeners) listener(o);
+    if (this.waiters.length > 0) {
+      this.waiters = this.waiters.filter((w) => {
+        if (!this.processedThrough(w.untilMs)) return true;
+        w.resolve();
+        return false;
+      });
+    }
+  }
+
+  private processedThrough(ms: number): boolean {
+    return this.stats.every((s, i) => this.engine.scheduledMs(i, s.cursor) > ms);
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
