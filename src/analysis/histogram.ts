@@ -10,7 +10,7 @@ export class LatencyHistogram {
 
   constructor(encoded?: string) {
     this.h = encoded
-      ? hdr.decodeFromCompressedBase64(encoded, 32, true)
+      ? hdr.decodeFromCompressedBase64(encoded, 32, false)
       : hdr.build({
           lowestDiscernibleValue: 1,
           highestTrackableValue: 60_000_000,

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ZerodownError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 
+import { registerDemo } from './demo-command.ts';
 import { registerReport } from './report-command.ts';
 import { registerProbe, registerRun } from './run-command.ts';
 import { registerWait } from './wait-command.ts';
@@ -26,6 +27,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerReport(program, setExit);
 
   registerWait(program, setExit);
+  registerDemo(program, setExit);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -34,9 +34,8 @@ export async function waitForUrl(options: {
   let streak = 0;
   let last = '';
   while (!options.signal?.aborted) {
-    const attemptTimeout = Math.max(
-      1,
-      Math.min(options.intervalMs * 2, deadline - performance.now()),
+    const attemptTimeout = Math.ceil(
+      Math.max(1, Math.min(options.intervalMs * 2, deadline - performance.now())),
     );
     let seen: string;
     try {

@@ -19,11 +19,13 @@ export function parseConfigText(
   env: Readonly<Record<string, string | undefined>>,
   source = 'config',
 ): RawConfig {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
-    const where = err.linePos?.[0] ? ` at line ${err.linePos[0].line}` : '';
-    throw configError('', `${source}: not valid YAML/JSON${where}: ${err.message.split('\n')[0]}`);
+    const pos = err.linePos?.[0];
+    const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+    const what = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw configError('', `${source}: not valid YAML/JSON${where}: ${what}`);
   }
   const tree: unknown = doc.toJS() ?? {};
   if (typeof tree !== 'object' || Array.isArray(tree)) {

@@ -52,7 +52,9 @@ export class DeployProcess {
         this.finished = true;
         resolve({ exitCode: null, signal: null, error: `${err.code ?? 'error'}: ${err.message}` });
       });
-      this.child.once('close', (exitCode, signal) => {
+      // 'exit', not 'close': a background process the command left behind may keep its output
+      // pipes open for long after the command itself ended.
+      this.child.once('exit', (exitCode, signal) => {
         this.finished = true;
         resolve({ exitCode, signal });
       });

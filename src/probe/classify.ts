@@ -47,11 +47,14 @@ const CLOSED = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']
 /**
  * Maps an error from the HTTP client to an error code: Node network codes pass through
  * (`ECONNREFUSED`, `ENOTFOUND`, TLS codes such as `CERT_HAS_EXPIRED`), a connection closed
- * before a complete response is `ECONNRESET`, llhttp parse errors keep their `HPE_` code, and
+ * before a complete response is `ECONNRESET`, llhttp parse errors keep their `HPE_` code (or
+ * are `EPROTO` when undici gives none), and
  * undici's own timeouts are `timeout`.
  */
 export function classifyError(err: unknown): string {
-  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
+  // undici's HTTPParserError often carries no code: a response that is not HTTP is EPROTO.
+  if (e?.name === 'HTTPParserError' && typeof e.code !== 'string') return 'EPROTO';
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const causeCode = typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') return 'timeout';

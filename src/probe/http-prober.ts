@@ -103,7 +103,7 @@ export class HttpProber {
     this.options = {
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
-      method: endpoint.method as Dispatcher.HttpMethod,
+      method: endpoint.method,
       headers,
       body: endpoint.body ?? null,
       reset: endpoint.connection === 'fresh',

@@ -1,0 +1,102 @@
+/**
+ * The engine's honesty about itself: late sends and skipped probes are recorded and marked, never
+ * read as the target's downtime; the rate is never quietly lowered.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { EndpointStats } from '../../src/analysis/endpoint-stats.ts';
+import { ProbeEngine } from '../../src/probe/engine.ts';
+import { ProbeSession } from '../../src/session.ts';
+import { endpointConfig } from '../helpers/config.ts';
+import { FaultServer, sleep } from '../helpers/fault-server.ts';
+
+function blockEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+describe('engine', () => {
+  let server: FaultServer;
+  before(async () => (server = await FaultServer.start()));
+  after(() => server.close());
+
+  test('a stalled event loop is recorded as a stall and the missed probes still go out', async () => {
+    const config = endpointConfig(server.url('/'), { rate: 100 });
+    const session = new ProbeSession(config);
+    session.start();
+    await sleep(500);
+    blockEventLoop(300);
+    await sleep(700);
+    await session.stop();
+    const doc = session.result();
+    const e = doc.endpoints[0]!;
+    assert.equal(doc.engine.stalls.length, 1, JSON.stringify(doc.engine.stalls));
+    const stall = doc.engine.stalls[0]!;
+    assert.ok(stall.maxLateMs >= 250 && stall.maxLateMs < 400, `max late ${stall.maxLateMs}`);
+    assert.ok(doc.engine.latenessMs.max >= 250);
+    // Open model: the probes due during the stall are sent late, not dropped.
+    assert.ok(Math.abs(e.totalRequests - 150) <= 2, `${e.totalRequests} probes`);
+    assert.equal(e.downtime.windows.length, 0);
+    assert.ok(
+      doc.engine.eventLoopDelayMs.max >= 250,
+      `loop delay ${doc.engine.eventLoopDelayMs.max}`,
+    );
+  });
+
+  test('a window during a client stall is marked', async () => {
+    const config = endpointConfig(server.url('/'), { rate: 100 });
+    const session = new ProbeSession(config);
+    session.start();
+    await sleep(300);
+    server.mode = { kind: 'status', status: 503 };
+    await sleep(200);
+    blockEventLoop(200);
+    await sleep(200);
+    server.mode = { kind: 'ok' };
+    await sleep(300);
+    await session.stop();
+    const w = session.result().endpoints[0]!.downtime.windows;
+    assert.equal(w.length, 1);
+    assert.equal(w[0]!.clientStall, true);
+  });
+
+  test('at the in-flight cap probes are skipped and counted, not failed', async () => {
+    server.mode = { kind: 'hang' };
+    try {
+      const config = endpointConfig(server.url('/'), { rate: 100, timeout: '500ms' });
+      const stats = new EndpointStats(config.endpoints[0]!);
+      const engine = new ProbeEngine(config.endpoints, {
+        onOutcome: (o) => stats.add(o),
+        maxInflight: 5,
+      });
+      engine.start();
+      await sleep(1000);
+      await engine.stop();
+      const report = engine.report();
+      const r = stats.toResult({ maxDowntimeMs: undefined, phases: [], stalls: report.stalls });
+      assert.ok(report.skipped > 50, `${report.skipped} skipped`);
+      assert.equal(r.skipped, report.skipped);
+      assert.equal(r.totalRequests + r.skipped, report.sent + report.skipped);
+      assert.deepEqual(Object.keys(r.errorCodes), ['timeout']);
+      assert.ok(r.totalErrors <= 15, `${r.totalErrors} sent probes timed out`);
+      assert.ok(report.stalls.length >= 1 && report.stalls[0]!.skipped === report.skipped);
+    } finally {
+      server.mode = { kind: 'ok' };
+    }
+  });
+
+  test('two endpoints keep their own rates', async () => {
+    const config = endpointConfig(server.url('/a'), { rate: 50 });
+    const both = {
+      ...config,
+      endpoints: [config.endpoints[0]!, { ...config.endpoints[0]!, name: '/b', rate: 20 }],
+    };
+    const session = new ProbeSession(both);
+    session.start();
+    await sleep(2000);
+    await session.stop();
+    const [a, b] = session.result().endpoints;
+    assert.ok(Math.abs(a!.totalRequests - 100) <= 1, `a: ${a!.totalRequests}`);
+    assert.ok(Math.abs(b!.totalRequests - 40) <= 1, `b: ${b!.totalRequests}`);
+  });
+});

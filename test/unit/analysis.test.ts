@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { LatencyHistogram } from '../../src/analysis/histogram.ts';
+import { SequenceReorderer } from '../../src/analysis/reorder.ts';
+import { TimelineAccumulator } from '../../src/analysis/timeline.ts';
+import { judgeEndpoint, judgeRun } from '../../src/analysis/verdict.ts';
+import { VersionTracker } from '../../src/analysis/versions.ts';
+import { DowntimeDetector } from '../../src/analysis/windows.ts';
+import { Pacer, staggerOffsets } from '../../src/probe/pacer.ts';
+
+/** Feeds a pattern like "..xx.x" (x = failure) at 10 ms intervals. */
+function detect(pattern: string, code = '503'): DowntimeDetector {
+  const d = new DowntimeDetector();
+  [...pattern].forEach((c, i) =>
+    d.add({ scheduledMs: i * 10, ok: c === '.', code: c === '.' ? '200' : code }),
+  );
+  return d;
+}
+
+describe('downtime windows', () => {
+  test('no failure, no window', () => {
+    assert.deepEqual(detect('.....').windows(), []);
+  });
+  test('one burst: start at the first failure, end at the next success', () => {
+    const [w, ...rest] = detect('..xxx..').windows();
+    assert.equal(rest.length, 0);
+    assert.deepEqual(w, {
+      startMs: 20,
+      endMs: 50,
+      durationMs: 30,
+      open: false,
+      failures: 3,
+      errorCodes: { '503': 3 },
+    });
+  });
+  test('two bursts separated by a success are two windows', () => {
+    const ws = detect('.xx.xx.').windows();
+    assert.deepEqual(
+      ws.map((w) => [w.startMs, w.endMs, w.failures]),
+      [
+        [10, 30, 2],
+        [40, 60, 2],
+      ],
+    );
+  });
+  test('a failure still going at the end is open and ends at the last probe', () => {
+    const d = detect('..xxx');
+    const [w] = d.windows();
+    assert.equal(w!.open, true);
+    assert.equal(w!.startMs, 20);
+    assert.equal(w!.endMs, 40);
+    assert.equal(w!.durationMs, 20);
+    assert.equal(d.isDown, true);
+    assert.equal(d.totalMs(), 20);
+  });
+  test('a single failed probe is a window one interval long', () => {
+    const [w] = detect('..x..').windows();
+    assert.equal(w!.durationMs, 10);
+  });
+  test('error codes and failed checks are counted per window', () => {
+    const d = new DowntimeDetector();
+    d.add({ scheduledMs: 0, ok: false, code: 'assertion', check: 'bodyContains' });
+    d.add({ scheduledMs: 10, ok: false, code: '503' });
+    d.add({ scheduledMs: 20, ok: true, code: '200' });
+    const [w] = d.windows();
+    assert.deepEqual(w!.errorCodes, { assertion: 1, '503': 1 });
+    assert.deepEqual(w!.checks, { bodyContains: 1 });
+  });
+  test('total is the sum of window durations', () => {
+    assert.equal(detect('.xx.xxx.').totalMs(), 50);
+  });
+});
+
+describe('sequence reordering', () => {
+  test('emits in sequence order whatever the completion order', () => {
+    const out: number[] = [];
+    const r = new SequenceReorderer<number>((n) => out.push(n));
+    for (const seq of [1, 2, 0, 5, 3, 4, 6]) r.push(seq, seq);
+    assert.deepEqual(out, [0, 1, 2, 3, 4, 5, 6]);
+    assert.equal(r.cursor, 7);
+    assert.equal(r.waiting, 0);
+  });
+  test('holds back everything after a gap', () => {
+    const out: number[] = [];
+    const r = new SequenceReorderer<number>((n) => out.push(n));
+    r.push(0, 0);
+    r.push(2, 2);
+    r.push(3, 3);
+    assert.deepEqual(out, [0]);
+    assert.equal(r.waiting, 2);
+  });
+});
+
+describe('histogram', () => {
+  test('percentiles in ms with microsecond resolution', () => {
+    const h = new LatencyHistogram();
+    for (let i = 1; i <= 1000; i++) h.recordMs(i / 10);
+    assert.equal(h.count, 1000);
+    assert.ok(Math.abs(h.percentileMs(50)! - 50) < 0.1);
+    assert.ok(Math.abs(h.percentileMs(99)! - 99) < 0.1);
+    assert.ok(Math.abs(h.maxMs! - 100) < 0.1);
+    assert.ok(Math.abs(h.minMs! - 0.1) < 0.001);
+  });
+  test('an empty histogram reads null', () => {
+    const h = new LatencyHistogram();
+    assert.equal(h.percentileMs(50), null);
+    assert.equal(h.meanMs, null);
+  });
+  test('encodes, decodes and merges', () => {
+    const a = new LatencyHistogram();
+    const b = new LatencyHistogram();
+    for (let i = 0; i < 100; i++) a.recordMs(1);
+    for (let i = 0; i < 100; i++) b.recordMs(3);
+    const merged = new LatencyHistogram(a.encode());
+    merged.merge(new LatencyHistogram(b.encode()));
+    assert.equal(merged.count, 200);
+    assert.ok(Math.abs(merged.percentileMs(25)! - 1) < 0.01);
+    assert.ok(Math.abs(merged.percentileMs(75)! - 3) < 0.01);
+  });
+});
+
+describe('timeline', () => {
+  test('buckets by scheduled second with counts and latency', () => {
+    const t = new TimelineAccumulator(1000);
+    t.add(0, true, 1);
+    t.add(500, false, 5);
+    t.add(1200, true, 2);
+    const points = t.snapshot();
+    assert.equal(points.length, 2);
+    assert.deepEqual([points[0]!.startMs, points[0]!.ok, points[0]!.failed], [0, 1, 1]);
+    assert.ok(Math.abs(points[0]!.maxMs! - 5) < 0.01);
+    assert.deepEqual([points[1]!.startMs, points[1]!.ok, points[1]!.failed], [1000, 1, 0]);
+  });
+});
+
+describe('versions', () => {
+  test('first/last seen, counts, and the mixed period', () => {
+    const v = new VersionTracker();
+    for (let t = 0; t <= 1000; t += 100) v.add('v1', t);
+    for (let t = 700; t <= 2000; t += 100) v.add('v2', t);
+    assert.deepEqual(v.versions(), [
+      { version: 'v1', firstMs: 0, lastMs: 1000, probes: 11 },
+      { version: 'v2', firstMs: 700, lastMs: 2000, probes: 14 },
+    ]);
+    assert.equal(v.mixedMs(), 300);
+  });
+  test('a clean cutover has no mixed period', () => {
+    const v = new VersionTracker();
+    v.add('v1', 0);
+    v.add('v1', 100);
+    v.add('v2', 200);
+    assert.equal(v.mixedMs(), 0);
+  });
+});
+
+describe('verdict', () => {
+  const w = {
+    startMs: 0,
+    endMs: 1010,
+    durationMs: 1010,
+    open: false,
+    failures: 101,
+    errorCodes: { '503': 101 },
+  };
+  test('no windows passes', () => {
+    assert.deepEqual(judgeEndpoint([], 0, undefined), { verdict: 'pass', reason: 'no downtime' });
+  });
+  test('any window fails without a budget', () => {
+    const v = judgeEndpoint([w], 1010, undefined);
+    assert.equal(v.verdict, 'fail');
+    assert.equal(v.reason, '1 window, 1.01 s down (503 x101)');
+  });
+  test('a zero budget fails even a zero-length open window', () => {
+    const open = {
+      ...w,
+      durationMs: 0,
+      endMs: 0,
+      open: true,
+      failures: 1,
+      errorCodes: { timeout: 1 },
+    };
+    assert.equal(judgeEndpoint([open], 0, 0).verdict, 'pass');
+    assert.equal(judgeEndpoint([open], 0, undefined).verdict, 'fail');
+  });
+  test('within budget passes, over budget fails', () => {
+    assert.equal(judgeEndpoint([w], 1010, 2000).verdict, 'pass');
+    assert.match(judgeEndpoint([w], 1010, 500).reason, /over the budget of 500 ms/);
+  });
+  test('a run fails when any endpoint fails', () => {
+    assert.equal(judgeRun(['pass', 'fail']), 'fail');
+    assert.equal(judgeRun(['pass', 'pass']), 'pass');
+  });
+});
+
+describe('pacer', () => {
+  test('fixed schedule from the offset', () => {
+    const p = new Pacer(100, 3);
+    assert.equal(p.scheduledMs(0), 3);
+    assert.equal(p.scheduledMs(100), 1003);
+    p.next = 5;
+    assert.equal(p.nextMs, 53);
+  });
+  test('endpoints are spread over an interval', () => {
+    assert.deepEqual(staggerOffsets([10, 10]), [0, 50]);
+    assert.deepEqual(staggerOffsets([0.5]), [0]);
+  });
+});
