@@ -19,9 +19,6 @@ export interface SharedFlags {
   connection?: 'keepalive' | 'fresh';
   versionHeader?: string;
   json?: string;
-  html?: string;
-  junit?: string;
-  markdown?: string;
   progress?: boolean;
 }
 
@@ -65,9 +62,6 @@ export function configFromFlags(flags: SharedFlags): ZerodownConfig {
     connection: flags.connection,
     versionHeader: flags.versionHeader,
     json: flags.json,
-    html: flags.html,
-    junit: flags.junit,
-    markdown: flags.markdown,
   };
   return loadConfig({ file: flags.config, overrides });
 }

@@ -3,8 +3,11 @@
  */
 import type { Command } from 'commander';
 import { ZerodownError } from '../errors.ts';
+import type { ZerodownConfig } from '../config/resolve.ts';
+import { renderJson } from '../report/json.ts';
+import type { ProbeSession } from '../session.ts';
 import { runDeploy, runProbe } from '../run.ts';
-import { emitResult, interruptSignal } from './outputs.ts';
+import { emitResult, interruptSignal, writeFileAtomic } from './outputs.ts';
 import { addSharedOptions, configFromFlags, type SharedFlags } from './options.ts';
 import { Progress } from './progress.ts';
 
@@ -21,6 +24,7 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
       throw new ZerodownError('ZD_USAGE', 'run: give the deploy command after --');
     const progress = new Progress(process.stderr, flags.progress !== false);
     const { signal, dispose } = interruptSignal();
+    let session: ProbeSession | undefined;
     try {
       const outcome = await runDeploy({
         config,
@@ -30,13 +34,19 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
           stdout: (chunk) => progress.write(process.stdout, chunk),
           stderr: (chunk) => progress.write(process.stderr, chunk),
         },
-        onSession: (s) => progress.attach(s),
+        onSession: (s) => {
+          session = s;
+          progress.attach(s);
+        },
         onPhase: (phase) =>
           progress.note(phaseMessage(phase, config.warmupMs, config.settleMs, command)),
       });
       progress.stop();
       emitResult(outcome.result, config.report);
       exit(outcome.exitCode);
+    } catch (err) {
+      saveWhatWasMeasured(session, config);
+      throw err;
     } finally {
       progress.stop();
       dispose();
@@ -53,11 +63,22 @@ export function registerProbe(program: Command, exit: (code: number) => void): v
     const config = configFromFlags(flags);
     const progress = new Progress(process.stderr, flags.progress !== false);
     const { signal, dispose } = interruptSignal();
+    let session: ProbeSession | undefined;
     try {
-      const outcome = await runProbe({ config, signal, onSession: (s) => progress.attach(s) });
+      const outcome = await runProbe({
+        config,
+        signal,
+        onSession: (s) => {
+          session = s;
+          progress.attach(s);
+        },
+      });
       progress.stop();
       emitResult(outcome.result, config.report);
       exit(outcome.exitCode);
+    } catch (err) {
+      saveWhatWasMeasured(session, config);
+      throw err;
     } finally {
       progress.stop();
       dispose();
@@ -75,4 +96,15 @@ function phaseMessage(
   if (phase === 'deploy') return `deploying: ${command.join(' ')}`;
   if (phase === 'settle') return `deploy finished; settling for ${settleMs} ms`;
   return phase;
+}
+
+/** After an unexpected error: write what was measured so far (marked interrupted), if asked to. */
+function saveWhatWasMeasured(session: ProbeSession | undefined, config: ZerodownConfig): void {
+  if (!session || !config.report.json) return;
+  try {
+    writeFileAtomic(config.report.json, renderJson(session.result({ interrupted: true })));
+    process.stderr.write(`zerodown: partial result written to ${config.report.json}\n`);
+  } catch {
+    // Reporting the original error matters more.
+  }
 }

@@ -44,12 +44,8 @@ export interface ZerodownConfig {
   readonly settleMs: number;
   /** How long `probe` runs; undefined means until a signal. */
   readonly durationMs: number | undefined;
-  readonly report: Readonly<{
-    json?: string | undefined;
-    markdown?: string | undefined;
-    junit?: string | undefined;
-    html?: string | undefined;
-  }>;
+  /** Report files to write. */
+  readonly report: Readonly<{ json?: string | undefined }>;
 }
 
 /** Command-line values that win over the file (already parsed). */
@@ -63,9 +59,6 @@ export interface ConfigOverrides {
   connection?: 'keepalive' | 'fresh' | undefined;
   versionHeader?: string | undefined;
   json?: string | undefined;
-  markdown?: string | undefined;
-  junit?: string | undefined;
-  html?: string | undefined;
 }
 
 /** Defaults of the contract (§1, §2). */
@@ -99,12 +92,7 @@ export function resolveConfig(raw: RawConfig, overrides: ConfigOverrides = {}): 
     warmupMs: overrides.warmupMs ?? raw.phases?.warmup ?? DEFAULTS.warmupMs,
     settleMs: overrides.settleMs ?? raw.phases?.settle ?? DEFAULTS.settleMs,
     durationMs: overrides.durationMs ?? raw.duration,
-    report: Object.freeze({
-      json: overrides.json ?? raw.report?.json,
-      markdown: overrides.markdown ?? raw.report?.markdown,
-      junit: overrides.junit ?? raw.report?.junit,
-      html: overrides.html ?? raw.report?.html,
-    }),
+    report: Object.freeze({ json: overrides.json ?? raw.report?.json }),
   });
 }
 

@@ -133,9 +133,6 @@ export const configSchema = z.strictObject({
   report: z
     .strictObject({
       json: z.string().optional(),
-      markdown: z.string().optional(),
-      junit: z.string().optional(),
-      html: z.string().optional(),
     })
     .optional(),
 });

@@ -115,9 +115,18 @@ function engineNotes(doc: ResultDocument): string[] {
 
 function verdictLine(doc: ResultDocument): string {
   const failed = doc.endpoints.filter((e) => e.verdict === 'fail');
+  const n = doc.endpoints.length;
   if (doc.blocked) return 'Verdict: BLOCKED — the deploy was not started.';
-  if (failed.length === 0) return `Verdict: PASS — no endpoint over its downtime budget.`;
-  return `Verdict: FAIL — ${failed.length} of ${doc.endpoints.length} endpoint${doc.endpoints.length === 1 ? '' : 's'} over the downtime budget: ${failed.map((e) => e.name).join(', ')}.`;
+  const partial = doc.interrupted ? ' (so far: the run was interrupted)' : '';
+  if (failed.length > 0) {
+    const names = failed.map((e) => e.name).join(', ');
+    return `Verdict: FAIL${partial} — ${failed.length} of ${n} endpoint${n === 1 ? '' : 's'} over the downtime budget: ${names}.`;
+  }
+  const d = doc.deploy;
+  if (d && (d.exitCode !== 0 || d.error !== undefined) && !doc.interrupted) {
+    return 'Verdict: DEPLOY FAILED — no downtime, but the deploy command did not succeed.';
+  }
+  return `Verdict: PASS${partial} — no endpoint over its downtime budget.`;
 }
 
 function fmtMs(ms: number | null): string {
