@@ -19,6 +19,10 @@ export const ERROR_CODES = {
   ZD_DEPLOY_SPAWN: { exitCode: 3, httpStatus: 500 },
   /** A run is already going (control server). */
   ZD_RUN_ACTIVE: { exitCode: 2, httpStatus: 409 },
+  /** The control server has no run to answer for yet. */
+  ZD_NO_RUN: { exitCode: 2, httpStatus: 404 },
+  /** The control server could not be reached or answered with an error. */
+  ZD_SERVER: { exitCode: 2, httpStatus: 502 },
   /** An output file could not be written. */
   ZD_OUTPUT: { exitCode: 2, httpStatus: 500 },
   /** Anything else: a bug in zerodown. */

@@ -7,7 +7,9 @@ import { ZerodownError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 
 import { registerDemo } from './demo-command.ts';
+import { registerClientCommands } from './client-commands.ts';
 import { registerReport } from './report-command.ts';
+import { registerServe } from './serve-command.ts';
 import { registerProbe, registerRun } from './run-command.ts';
 import { registerWait } from './wait-command.ts';
 
@@ -27,6 +29,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerReport(program, setExit);
 
   registerWait(program, setExit);
+  registerServe(program, setExit);
+  registerClientCommands(program, setExit);
   registerDemo(program, setExit);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

@@ -3,27 +3,13 @@
  * `--json` (and the other report flags). Files are written atomically (temp file, rename) so an
  * interrupted write never leaves half a document.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { ZerodownConfig } from '../config/resolve.ts';
-import { ZerodownError } from '../errors.ts';
+import { writeFileAtomic } from '../util/files.ts';
 import { renderJson } from '../report/json.ts';
 import { renderText } from '../report/text.ts';
 import type { ResultDocument } from '../result.ts';
 
-/** Writes `text` to `file` atomically, creating its folder. */
-export function writeFileAtomic(file: string, text: string): void {
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (cause) {
-    throw new ZerodownError('ZD_OUTPUT', `cannot write ${file}: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-}
+export { writeFileAtomic };
 
 /** Prints the text report and writes the requested report files. */
 export function emitResult(result: ResultDocument, report: ZerodownConfig['report']): void {

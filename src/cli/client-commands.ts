@@ -1,0 +1,87 @@
+/**
+ * `zerodown start|stats|stop --server URL`: drive a control server without curl.
+ */
+import type { Command } from 'commander';
+import { ZerodownError } from '../errors.ts';
+import { parseResult, renderJson } from '../report/json.ts';
+import { renderText } from '../report/text.ts';
+import type { ResultDocument } from '../result.ts';
+import { writeFileAtomic } from './outputs.ts';
+
+interface ClientFlags {
+  server?: string;
+  token?: string;
+  fail?: boolean;
+  json?: string;
+  quiet?: boolean;
+}
+
+const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+
+/** Registers `start`, `stats` and `stop`. */
+export function registerClientCommands(program: Command, exit: (code: number) => void): void {
+  const common = (cmd: Command) =>
+    cmd
+      .option(
+        '--server <url>',
+        `the control server (or ZERODOWN_SERVER; default ${DEFAULT_SERVER})`,
+      )
+      .option('--token <token>', 'bearer token (or ZERODOWN_TOKEN)');
+
+  common(program.command('start').description('start probing on a control server')).action(
+    async (flags: ClientFlags) => {
+      const res = await call(flags, 'POST', '/start');
+      process.stdout.write(await res.text());
+      exit(0);
+    },
+  );
+
+  const report = (name: 'stats' | 'stop', method: 'GET' | 'POST', description: string) =>
+    common(program.command(name).description(description))
+      .option('--fail', 'exit 1 when the verdict is fail (downtime over budget)')
+      .option('--json <file>', 'write the result document')
+      .option('-q, --quiet', 'no text report on stdout')
+      .action(async (flags: ClientFlags) => {
+        const res = await call(flags, method, name === 'stats' ? '/stats' : '/stop');
+        const doc = parseResult(await res.text(), `${name} answer`);
+        emit(doc, flags);
+        exit(flags.fail && doc.verdict === 'fail' ? 1 : 0);
+      });
+  report('stats', 'GET', 'the current or last run of a control server: text report, verdict');
+  report('stop', 'POST', 'end the run on a control server and print its final report');
+}
+
+function emit(doc: ResultDocument, flags: ClientFlags): void {
+  if (!flags.quiet) process.stdout.write(renderText(doc));
+  if (flags.json) writeFileAtomic(flags.json, renderJson(doc));
+}
+
+async function call(flags: ClientFlags, method: string, path: string): Promise<Response> {
+  const base = flags.server ?? process.env.ZERODOWN_SERVER ?? DEFAULT_SERVER;
+  if (!URL.canParse(base))
+    throw new ZerodownError('ZD_USAGE', `--server: not a URL: ${JSON.stringify(base)}`);
+  const token = flags.token ?? (process.env.ZERODOWN_TOKEN || undefined);
+  const url = new URL(path, base);
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    throw new ZerodownError('ZD_SERVER', `cannot reach the control server at ${base}: ${cause}`);
+  }
+  if (!res.ok) {
+    const body = await res.text();
+    let message = body.trim();
+    try {
+      message = (JSON.parse(body) as { message?: string }).message ?? message;
+    } catch {
+      // plain text
+    }
+    throw new ZerodownError('ZD_SERVER', `${method} ${url.pathname}: ${res.status} ${message}`);
+  }
+  return res;
+}

@@ -1,0 +1,148 @@
+/**
+ * The control server (contract §4) on fastify: start probing in the background of a pipeline,
+ * deploy in another job, then ask for the verdict. Targets come only from the server's own
+ * config: no request can point it at another host.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { ZerodownError } from '../errors.ts';
+import { renderText } from '../report/text.ts';
+import type { ResultDocument } from '../result.ts';
+import { bearerChecker } from './auth.ts';
+import { createMetrics } from './metrics.ts';
+import type { RunController } from './run-controller.ts';
+
+/** Options of `buildServer`. */
+export interface ServerOptions {
+  controller: RunController;
+  /** Every route but /healthz needs `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+  /** Renders the HTML report (`/report`); text when not given. */
+  renderHtml?: ((doc: ResultDocument) => string) | undefined;
+}
+
+const PHASE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** Builds the fastify app (not listening yet). */
+export function buildServer(options: ServerOptions): FastifyInstance {
+  const { controller } = options;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 16 * 1024,
+    routerOptions: { maxParamLength: 64 },
+    return503OnClosing: true,
+  });
+  const metrics = createMetrics(controller);
+  const authorized = options.token === undefined ? undefined : bearerChecker(options.token);
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!authorized || req.url === '/healthz') return;
+    if (!authorized(req.headers.authorization)) {
+      reply.header('www-authenticate', 'Bearer realm="zerodown"');
+      return sendError(
+        reply,
+        401,
+        'ZD_UNAUTHORIZED',
+        'a valid Authorization: Bearer <token> header is needed',
+      );
+    }
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    if (err instanceof ZerodownError)
+      return sendError(reply, err.httpStatus, err.code, err.message);
+    const status =
+      err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    const message = status === 500 ? 'internal error (a bug in zerodown)' : err.message;
+    if (status === 500) process.stderr.write(`zerodown serve: ${err.stack ?? String(err)}\n`);
+    return sendError(reply, status, err.code ?? 'ZD_INTERNAL', message);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, 404, 'ZD_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`),
+  );
+
+  app.get('/healthz', (_req, reply) => reply.type('text/plain').send('ok'));
+
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/start',
+    handler: (_req, reply) => {
+      controller.start();
+      const target =
+        controller.config.baseUrl ?? controller.config.endpoints.map((e) => e.url).join(', ');
+      return reply
+        .type('text/plain')
+        .send(`Started load at ${controller.startedAtEpochMs} towards ${target}\n`);
+    },
+  });
+
+  app.get<{ Querystring: { fail?: string } }>('/stats', (req, reply) => {
+    const doc = controller.stats();
+    if (!doc) throw new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first');
+    const failOn =
+      req.query.fail !== undefined && req.query.fail !== '0' && req.query.fail !== 'false';
+    return reply.code(failOn && doc.verdict === 'fail' ? 412 : 200).send(doc);
+  });
+
+  app.get('/verdict', (_req, reply) => {
+    const doc = controller.stats();
+    if (!doc) throw new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first');
+    const line =
+      doc.verdict === 'fail'
+        ? doc.endpoints
+            .filter((e) => e.verdict === 'fail')
+            .map((e) => `${e.name}: ${e.reason}`)
+            .join('; ')
+        : 'no downtime';
+    return reply
+      .code(doc.verdict === 'fail' ? 412 : 200)
+      .type('text/plain')
+      .send(`${doc.verdict}: ${line}\n`);
+  });
+
+  app.post('/stop', async (_req, reply) => reply.send(await controller.stop()));
+
+  app.post<{ Params: { name: string } }>('/phase/:name', (req, reply) => {
+    if (!PHASE_NAME.test(req.params.name)) {
+      return sendError(
+        reply,
+        400,
+        'ZD_USAGE',
+        'a phase name is lowercase letters, digits and -, up to 32',
+      );
+    }
+    controller.phase(req.params.name);
+    return reply.type('text/plain').send(`phase ${req.params.name}\n`);
+  });
+
+  app.get('/report', (_req, reply) => {
+    const doc = controller.stats();
+    if (!doc) throw new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first');
+    if (options.renderHtml)
+      return reply.type('text/html; charset=utf-8').send(options.renderHtml(doc));
+    return reply.type('text/plain; charset=utf-8').send(renderText(doc));
+  });
+
+  app.get('/metrics', async (_req, reply) =>
+    reply.type(metrics.contentType).send(await metrics.metrics()),
+  );
+
+  return app;
+}
+
+function sendError(
+  reply: FastifyReply,
+  statusCode: number,
+  code: string,
+  message: string,
+): FastifyReply {
+  return reply
+    .code(statusCode)
+    .type('application/json')
+    .send({
+      statusCode,
+      code,
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      message,
+    });
+}

@@ -1,0 +1,72 @@
+/**
+ * Prometheus metrics of the control server (prom-client): probes by endpoint and outcome, a
+ * latency histogram, whether each endpoint is up now, downtime so far, and the run state.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RunController } from './run-controller.ts';
+
+/** Builds the registry for one controller. */
+export function createMetrics(controller: RunController): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'zerodown_process_' });
+  const probes = new Counter({
+    name: 'zerodown_probes_total',
+    help: 'Probes completed, by endpoint and outcome (an HTTP status or an error code).',
+    labelNames: ['endpoint', 'outcome', 'result'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'zerodown_probe_latency_seconds',
+    help: 'Probe latency from the scheduled send time, by endpoint.',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  controller.onOutcome((o, session) => {
+    if (o.skipped) return;
+    const endpoint = session.config.endpoints[o.endpoint]!.name;
+    probes.inc({ endpoint, outcome: o.code, result: o.ok ? 'ok' : 'fail' });
+    latency.observe({ endpoint }, o.latencyMs / 1000);
+  });
+  new Gauge({
+    name: 'zerodown_endpoint_up',
+    help: '1 when the latest probe (in send order) of the endpoint succeeded, 0 when it is down.',
+    labelNames: ['endpoint'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const st of controller.current?.stats ?? []) {
+        this.set({ endpoint: st.config.name }, st.isDown ? 0 : 1);
+      }
+    },
+  });
+  new Gauge({
+    name: 'zerodown_downtime_seconds',
+    help: 'Summed downtime window time of the current or last run, by endpoint.',
+    labelNames: ['endpoint'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of controller.stats()?.endpoints ?? []) {
+        this.set({ endpoint: e.name }, e.downtime.totalMs / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: 'zerodown_run_running',
+    help: '1 while a run is going.',
+    registers: [registry],
+    collect() {
+      this.set(controller.current ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'zerodown_run_failed',
+    help: '1 when the current or last run has downtime over budget.',
+    registers: [registry],
+    collect() {
+      this.set(controller.stats()?.verdict === 'fail' ? 1 : 0);
+    },
+  });
+  return registry;
+}

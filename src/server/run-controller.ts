@@ -1,0 +1,155 @@
+/**
+ * The control server's runs: at most one at a time, started and stopped over HTTP, with the
+ * current run's result flushed to a data folder every second so a server that is killed and
+ * started again still answers for the run it was measuring (marked interrupted).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ZerodownConfig } from '../config/resolve.ts';
+import { ZerodownError } from '../errors.ts';
+import type { ProbeOutcome } from '../probe/outcome.ts';
+import { parseResult, renderJson } from '../report/json.ts';
+import type { ResultDocument } from '../result.ts';
+import { ProbeSession } from '../session.ts';
+import { writeFileAtomic } from '../util/files.ts';
+
+/** How often the current run is flushed to disk (ms). */
+export const FLUSH_INTERVAL_MS = 1000;
+/** /stats during a run is served from a result at most this old (ms). */
+const CACHE_MS = 200;
+
+/** Starts, stops and remembers runs. */
+export class RunController {
+  readonly config: ZerodownConfig;
+  private readonly file: string | undefined;
+  private session: ProbeSession | undefined;
+  private last: ResultDocument | undefined;
+  private cached: { at: number; doc: ResultDocument } | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private durationTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<ResultDocument> | undefined;
+  private readonly outcomeListeners = new Set<(o: ProbeOutcome, s: ProbeSession) => void>();
+  /** Epoch ms of the last start. */
+  startedAtEpochMs: number | undefined;
+
+  constructor(config: ZerodownConfig, dataDir?: string) {
+    this.config = config;
+    this.file = dataDir === undefined ? undefined : join(dataDir, 'current-run.json');
+    this.last = this.restore();
+  }
+
+  /** The session of the run going on, if any. */
+  get current(): ProbeSession | undefined {
+    return this.session?.running ? this.session : undefined;
+  }
+
+  /** Calls `listener` with every probe outcome of every run. */
+  onOutcome(listener: (o: ProbeOutcome, s: ProbeSession) => void): void {
+    this.outcomeListeners.add(listener);
+  }
+
+  /** Starts a run; `ZD_RUN_ACTIVE` if one is going. Synchronous, so two calls start one run. */
+  start(): ProbeSession {
+    if (this.session?.running || this.stopping) {
+      throw new ZerodownError('ZD_RUN_ACTIVE', 'a run is already going: POST /stop first');
+    }
+    const session = new ProbeSession(this.config);
+    session.onOutcome((o) => {
+      for (const l of this.outcomeListeners) l(o, session);
+    });
+    session.start('probe');
+    this.session = session;
+    this.cached = undefined;
+    this.startedAtEpochMs = Date.now();
+    this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
+    this.flushTimer.unref();
+    if (this.config.durationMs !== undefined) {
+      this.durationTimer = setTimeout(() => void this.stop(), this.config.durationMs);
+      this.durationTimer.unref();
+    }
+    this.flush();
+    return session;
+  }
+
+  /** Marks a phase of the current run (e.g. `deploy`), from now on. */
+  phase(name: string): void {
+    if (!this.current) throw new ZerodownError('ZD_NO_RUN', 'no run is going: call /start first');
+    this.current.beginPhase(name);
+    this.cached = undefined;
+  }
+
+  /** Ends the current run (waiting for probes in flight) and returns its final result. */
+  stop(extras: { interrupted?: boolean } = {}): Promise<ResultDocument> {
+    if (this.stopping) return this.stopping;
+    const session = this.session;
+    if (!session?.running) {
+      if (this.last) return Promise.resolve(this.last);
+      return Promise.reject(new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first'));
+    }
+    clearInterval(this.flushTimer);
+    clearTimeout(this.durationTimer);
+    this.stopping = (async () => {
+      await session.stop();
+      const doc = session.result(extras);
+      this.last = doc;
+      this.cached = undefined;
+      this.write(doc);
+      if (this.config.report.json) {
+        try {
+          writeFileAtomic(this.config.report.json, renderJson(doc));
+        } catch (err) {
+          process.stderr.write(`zerodown serve: ${(err as Error).message}\n`);
+        }
+      }
+      return doc;
+    })().finally(() => (this.stopping = undefined));
+    return this.stopping;
+  }
+
+  /** The result of the current run (live, `running: true`) or of the last one. */
+  stats(): ResultDocument | undefined {
+    const s = this.current;
+    if (!s) return this.last;
+    const now = performance.now();
+    if (this.cached && now - this.cached.at < CACHE_MS) return this.cached.doc;
+    const doc = s.result();
+    this.cached = { at: now, doc };
+    return doc;
+  }
+
+  private flush(): void {
+    const s = this.current;
+    if (!s) return;
+    const doc = s.result();
+    this.cached = { at: performance.now(), doc };
+    this.write(doc);
+  }
+
+  private write(doc: ResultDocument): void {
+    if (!this.file) return;
+    try {
+      writeFileAtomic(this.file, renderJson(doc));
+    } catch (err) {
+      process.stderr.write(`zerodown serve: cannot save the run: ${(err as Error).message}\n`);
+    }
+  }
+
+  /** Reads the run a previous server left; one that was still running is marked interrupted. */
+  private restore(): ResultDocument | undefined {
+    if (!this.file || !existsSync(this.file)) return undefined;
+    try {
+      const doc = parseResult(readFileSync(this.file, 'utf8'), this.file);
+      if (doc.running) {
+        doc.running = false;
+        doc.interrupted = true;
+        this.write(doc);
+      }
+      return doc;
+    } catch (err) {
+      process.stderr.write(
+        `zerodown serve: ignoring a saved run that cannot be read: ${(err as Error).message}\n`,
+      );
+      return undefined;
+    }
+  }
+}
