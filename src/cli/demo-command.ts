@@ -58,9 +58,13 @@ export function registerDemo(program: Command, exit: (code: number) => void): vo
         });
         progress.stop();
         process.stdout.write(`\n${renderDemoSummary(runs)}`);
-        for (const s of demoSurprises(runs))
-          process.stderr.write(`zerodown demo: unexpected: ${s}\n`);
-        exit(demoExitCode(runs));
+        const code = demoExitCode(runs);
+        if (code === 1) {
+          for (const s of demoSurprises(runs)) {
+            process.stderr.write(`zerodown demo: unexpected: ${s}\n`);
+          }
+        }
+        exit(code);
       } finally {
         progress.stop();
         dispose();

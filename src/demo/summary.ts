@@ -68,7 +68,9 @@ export function renderDemoSummary(runs: readonly DemoRun[]): string {
   }
   const surprises = demoSurprises(runs);
   lines.push('');
-  if (surprises.length === 0) {
+  if (runs.some((r) => r.outcome.result.interrupted)) {
+    lines.push('Interrupted: the demo stopped before it finished (exit code 130).');
+  } else if (surprises.length === 0) {
     lines.push(
       'Both came out as expected: the same service and the same new version; only the way it',
       'was rolled out decides whether users see errors. Try it on yours:',

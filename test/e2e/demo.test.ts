@@ -61,7 +61,7 @@ void test(
 
       assert.match(naive, /zerodown \S+: Downtime happened/);
       assert.match(naive, /✗ \/ {2}GET http:\/\/127\.0\.0\.1:\d+\/\n/);
-      assert.match(naive, /window 1: \+[\d.]+ s → \+[\d.]+ s, .* down during deploy: 502 x\d+/);
+      assert.match(naive, /window 1: \+[\d.]+ s → \+[\d.]+ s, .* down during \w+: .*502 x\d+/);
       assert.match(naive, /Verdict: FAIL — 2 of 2 endpoints over the downtime budget/);
       assert.match(naive, /versions: v1 .* → v2 /);
 
@@ -83,12 +83,16 @@ void test(
       assert.equal(naiveDoc.verdict, 'fail');
       assert.equal(naiveDoc.deploy?.exitCode, 0);
       for (const e of naiveDoc.endpoints) {
-        assert.deepEqual(Object.keys(e.errorCodes), ['502'], `${e.name}: ${e.reason}`);
-        // The new version takes 1.5 s to boot: nothing can serve for at least about that long.
-        assert.ok(e.downtime.totalMs >= 1000, `${e.name}: ${e.reason}`);
+        const windows = `${e.name}: ${e.reason}: ${JSON.stringify(e.downtime.windows)}`;
+        assert.ok((e.errorCodes['502'] ?? 0) > 0, windows);
+        // The new version takes 1.5 s to boot: nothing serves for about that long. Generous:
+        // under load, late sends shift a window's scheduled edges by a few hundred ms.
+        assert.ok(e.downtime.totalMs >= 750, windows);
+        // Caused by the deploy, and over once it reported the service healthy. (A window may
+        // carry the phase `warmup` when the probe scheduled just before the deploy went out late.)
         assert.ok(
-          e.downtime.windows.every((w) => w.phase === 'deploy'),
-          e.reason,
+          e.downtime.windows.every((w) => w.phase !== 'settle' && !w.open),
+          windows,
         );
       }
       assert.equal(rollingDoc.verdict, 'pass');
