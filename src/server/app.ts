@@ -84,20 +84,25 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.code(failOn && doc.verdict === 'fail' ? 412 : 200).send(doc);
   });
 
-  app.get('/verdict', (_req, reply) => {
-    const doc = controller.stats();
-    if (!doc) throw new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first');
-    const line =
-      doc.verdict === 'fail'
-        ? doc.endpoints
-            .filter((e) => e.verdict === 'fail')
-            .map((e) => `${e.name}: ${e.reason}`)
-            .join('; ')
-        : 'no downtime';
-    return reply
-      .code(doc.verdict === 'fail' ? 412 : 200)
-      .type('text/plain')
-      .send(`${doc.verdict}: ${line}\n`);
+  // GET for people and Argo; POST for Flagger, whose webhooks POST a JSON payload.
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/verdict',
+    handler: (_req, reply) => {
+      const doc = controller.stats();
+      if (!doc) throw new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first');
+      const line =
+        doc.verdict === 'fail'
+          ? doc.endpoints
+              .filter((e) => e.verdict === 'fail')
+              .map((e) => `${e.name}: ${e.reason}`)
+              .join('; ')
+          : 'no downtime';
+      return reply
+        .code(doc.verdict === 'fail' ? 412 : 200)
+        .type('text/plain')
+        .send(`${doc.verdict}: ${line}\n`);
+    },
   });
 
   app.post('/stop', async (_req, reply) => reply.send(await controller.stop()));
