@@ -78,7 +78,7 @@ describe('GitHub workflows', () => {
         // The traffic shift: the new version answers from now on, with a short 503 blip.
         'vars.SHIFT_COMMAND': `curl -s '${target.controlUrl(503, 300)}' >/dev/null; sleep 1`,
       },
-      other: async () => undefined,
+      other: () => Promise.resolve(),
     });
     const [wait, shift] = runs;
     assert.equal(wait!.code, 0, wait!.stderr);
@@ -90,7 +90,7 @@ describe('GitHub workflows', () => {
     assert.ok(doc.endpoints.every((e) => e.versions !== undefined));
   });
 
-  test('single-job: the CLI step (shown for reference) is well-formed and skipped', async () => {
+  test('single-job: the CLI step (shown for reference) is well-formed and skipped', () => {
     const wf = parse(readFileSync(join(EXAMPLES, 'github/single-job.yml'), 'utf8')) as {
       jobs: { deploy: { steps: { uses?: string; with?: Record<string, string> }[] } };
     };
