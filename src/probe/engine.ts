@@ -15,6 +15,7 @@ import type { EndpointConfig } from '../config/resolve.ts';
 import type { EngineReport } from '../result.ts';
 import { HttpProber, InflightProbe, type ProbeResult } from './http-prober.ts';
 import type { ProbeOutcome } from './outcome.ts';
+import { Deque } from './deque.ts';
 import { Pacer, staggerOffsets } from './pacer.ts';
 import { StallTracker } from './stalls.ts';
 
@@ -32,8 +33,7 @@ interface Lane {
   pacer: Pacer;
   prober: HttpProber;
   /** In flight, in send order (= deadline order). Completed ones are dropped from the head. */
-  queue: InflightProbe[];
-  head: number;
+  queue: Deque<InflightProbe>;
   inflight: number;
   cap: number;
 }
@@ -59,8 +59,7 @@ export class ProbeEngine {
       config,
       pacer: new Pacer(config.rate, offsets[index]),
       prober: new HttpProber(config, () => this.nowMs()),
-      queue: [],
-      head: 0,
+      queue: new Deque<InflightProbe>(),
       inflight: 0,
       cap: options.maxInflight ?? Math.ceil((config.rate * config.timeoutMs * 1.5) / 1000) + 64,
     }));
@@ -208,7 +207,7 @@ export class ProbeEngine {
   private expire(lane: Lane, now: number): void {
     let p: InflightProbe | undefined;
     while ((p = this.oldest(lane)) && p.deadlineMs <= now) {
-      lane.head++;
+      lane.queue.shift();
       p.expire(now);
     }
   }
@@ -216,12 +215,8 @@ export class ProbeEngine {
   /** The oldest probe still in flight, dropping completed ones from the head. */
   private oldest(lane: Lane): InflightProbe | undefined {
     const q = lane.queue;
-    while (lane.head < q.length && q[lane.head]!.done) lane.head++;
-    if (lane.head > 1024 && lane.head * 2 > q.length) {
-      q.splice(0, lane.head);
-      lane.head = 0;
-    }
-    return q[lane.head];
+    while (q.peek()?.done) q.shift();
+    return q.peek();
   }
 
   private checkDrained(): void {
