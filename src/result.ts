@@ -6,7 +6,8 @@
 /** Result schema version; bumped only on a breaking change. */
 export const SCHEMA_VERSION = 1;
 
-export type Verdict = 'pass' | 'fail';
+/** `degraded`: up (within the downtime budget) but over a latency objective or worse than its baseline. */
+export type Verdict = 'pass' | 'fail' | 'degraded';
 
 /** A run of consecutive failed probes, in scheduled-send order. */
 export interface DowntimeWindow {
@@ -45,6 +46,22 @@ export interface VersionSeen {
   probes: number;
 }
 
+/**
+ * Answers from an older version after a newer one had answered, in send order: a rolling
+ * deploy's mixed period, a stale instance still in rotation, a rollback. "Older" is by order of
+ * first appearance.
+ */
+export interface FlipFlops {
+  /** Switches back: a probe answered by an older version than the probe before it. */
+  count: number;
+  /** Probes answered by an older version than the newest one seen by then. */
+  probes: number;
+  /** Scheduled send times of the first switches back (at most 20), in ms. */
+  atMs: number[];
+  /** Scheduled send time of the last switch back; null when there was none. */
+  lastMs: number | null;
+}
+
 export interface EndpointResult {
   name: string;
   url: string;
@@ -74,6 +91,8 @@ export interface EndpointResult {
   histogram: string;
   versions?: VersionSeen[];
   mixedMs?: number;
+  /** With version tracking: answers from an older version after a newer one appeared. */
+  flipFlops?: FlipFlops;
 }
 
 export interface PhaseSpan {
@@ -111,6 +130,88 @@ export interface EngineReport {
   stalls: EngineStall[];
 }
 
+/** A rollback command as it ran. */
+export interface RollbackRecord {
+  command: string;
+  /** The stage it undid, for staged deploys. */
+  stage?: string;
+  exitCode: number | null;
+  signal: string | null;
+  startMs: number;
+  endMs: number;
+  /** The last lines of its output. */
+  output: string;
+  error?: string;
+}
+
+/** One stage (wave) of a staged deploy. */
+export interface StageRecord {
+  name: string;
+  command: string;
+  startMs: number;
+  /** When its command ended. */
+  endMs: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  /** When its bake time ended (null when it did not get that far). */
+  bakeEndMs: number | null;
+  status: 'done' | 'failed' | 'aborted' | 'not-started';
+}
+
+/** A statistical comparison: a canary against its baseline, or settle against warm-up. */
+export interface ComparisonRecord {
+  kind: 'canary' | 'settle-vs-warmup';
+  baseline: string;
+  canary: string;
+  verdict: 'pass' | 'fail' | 'inconclusive';
+  errorRate: {
+    verdict: string;
+    pValue: number;
+    baselineRate: number | null;
+    canaryRate: number | null;
+    reason: string;
+  };
+  latency: {
+    verdict: string;
+    pValue: number;
+    baselineMedianMs: number | null;
+    canaryMedianMs: number | null;
+    reason: string;
+  };
+}
+
+/** What the deploy guard did (contract §5). */
+export interface GuardRecord {
+  /** What each blocker said before the deploy. */
+  blockers: { name: string; blocks: boolean; reason: string }[];
+  /** The deploy was started although a blocker said no, for this reason. */
+  override?: string;
+  aborted: boolean;
+  reason?: string;
+  /** The threshold that was crossed. */
+  breach?: {
+    threshold: string;
+    endpoint?: string;
+    reason: string;
+    atMs: number;
+    measurableAtMs: number;
+  };
+  abortedAtMs?: number;
+  /** The (last) rollback command, as the contract names it. */
+  rollback?: RollbackRecord;
+  /** Every rollback command run, in order (staged deploys undo stages in reverse). */
+  rollbacks?: RollbackRecord[];
+  stages?: StageRecord[];
+  /** After an abort: every endpoint answered again by the end of settle. */
+  recovered?: boolean;
+  /** When the last endpoint came back (null when one did not). */
+  recoveredAtMs?: number | null;
+  /** Canary and settle-vs-warm-up comparisons. */
+  comparisons?: ComparisonRecord[];
+  /** A degraded verdict fails the pipeline (exit 1). */
+  failOnDegraded?: boolean;
+}
+
 export interface ResultDocument {
   schemaVersion: number;
   tool: { name: 'zerodown'; version: string };
@@ -125,6 +226,7 @@ export interface ResultDocument {
   durationMs: number;
   phases: PhaseSpan[];
   deploy?: DeployRecord;
+  guard?: GuardRecord;
   budget: { maxDowntimeMs: number | null };
   endpoints: EndpointResult[];
   engine: EngineReport;

@@ -4,9 +4,13 @@
  */
 import { formatDuration } from './config/duration.ts';
 import type { ZerodownConfig } from './config/resolve.ts';
-import { DeployProcess, type DeployExit, type DeployOutput } from './deploy/command.ts';
-import type { DeployRecord, ResultDocument } from './result.ts';
-import { ProbeSession } from './session.ts';
+import type { DeployOutput } from './deploy/command.ts';
+import { checkBlockers } from './guard/blockers.ts';
+import { judgeComparisons, PhaseSampler } from './guard/comparisons.ts';
+import { applyDegraded } from './guard/degraded.ts';
+import { runGuardedDeploy } from './guard/guarded-deploy.ts';
+import type { GuardRecord, ResultDocument } from './result.ts';
+import { ProbeSession, type ResultExtras } from './session.ts';
 import { aborted, sleep } from './util/sleep.ts';
 
 /** Exit codes of the contract (§1). */
@@ -39,13 +43,17 @@ export interface RunOptions {
   onSession?: (session: ProbeSession) => void;
   /** Called at each phase change. */
   onPhase?: (phase: string) => void;
+  /** The wall clock for time-window blockers (tests inject one). */
+  now?: () => Date;
 }
 
 /** The exit code a result document stands for. */
 export function exitCodeFor(result: ResultDocument): number {
   if (result.interrupted) return EXIT.interrupted;
   if (result.blocked) return EXIT.blocked;
+  if (result.guard?.aborted) return EXIT.rolledBack;
   if (result.verdict === 'fail') return EXIT.downtime;
+  if (result.verdict === 'degraded' && result.guard?.failOnDegraded) return EXIT.downtime;
   if (result.deploy && (result.deploy.exitCode !== 0 || result.deploy.error !== undefined)) {
     return EXIT.deployFailed;
   }
@@ -57,19 +65,37 @@ const defaultOutput: DeployOutput = {
   stderr: (chunk) => process.stderr.write(chunk),
 };
 
-/** Warm-up, the deploy command, settle: then the verdict. */
+/** Blockers, warm-up, the deploy (guarded), settle: then the verdict. */
 export async function runDeploy(options: RunOptions): Promise<RunOutcome> {
   const { config, signal } = options;
+  const g = config.guard;
   const session = new ProbeSession(config);
-  session.start('warmup');
-  options.onSession?.(session);
-  options.onPhase?.('warmup');
-  const finish = async (extras: Parameters<ProbeSession['result']>[0]): Promise<RunOutcome> => {
+  const guard: GuardRecord = { blockers: [], aborted: false };
+  const sampler = new PhaseSampler(session);
+  if (g.degraded?.fail) guard.failOnDegraded = true;
+  const finish = async (extras: ResultExtras): Promise<RunOutcome> => {
     await session.stop();
-    const result = session.result(extras);
+    const result = session.result({ ...extras, guard: guarded(config) ? guard : undefined });
+    if (!extras.blocked && !extras.interrupted) {
+      const comparisons = judgeComparisons(config, sampler);
+      if (comparisons.length > 0) guard.comparisons = comparisons;
+      applyDegraded(result, config, comparisons);
+    }
     return { result, exitCode: exitCodeFor(result) };
   };
 
+  guard.blockers = await checkBlockers(g, options.now?.() ?? new Date());
+  const saidNo = guard.blockers.filter((b) => b.blocks);
+  if (saidNo.length > 0 && g.override === undefined) {
+    // Not a single probe: the result says only what the blockers said.
+    const reason = saidNo.map((b) => `${b.name}: ${b.reason}`).join('; ');
+    return finish({ blocked: { reason: `blocked by ${reason}; the deploy was not started` } });
+  }
+  if (saidNo.length > 0) guard.override = g.override;
+
+  session.start('warmup');
+  options.onSession?.(session);
+  options.onPhase?.('warmup');
   await sleep(config.warmupMs, signal);
   const warmupEndMs = session.nowMs();
   await Promise.race([session.whenProcessed(warmupEndMs), aborted(signal)]);
@@ -77,33 +103,58 @@ export async function runDeploy(options: RunOptions): Promise<RunOutcome> {
   const blocked = warmupFailures(session, warmupEndMs);
   if (blocked) return finish({ blocked: { reason: blocked } });
 
-  const deployStartMs = session.beginPhase('deploy');
-  options.onPhase?.('deploy');
-  let deploy: DeployProcess;
-  try {
-    deploy = new DeployProcess(options.command, options.output ?? defaultOutput);
-  } catch (err) {
-    const record = deployRecord(options.command.join(' '), deployStartMs, session.nowMs(), {
-      exitCode: null,
-      signal: null,
-      error: String(err),
-    });
-    return finish({ deploy: record });
-  }
-  const exit = await Promise.race([deploy.exited, aborted(signal)]);
-  if (exit === undefined) {
-    // Interrupted: pass the signal on to the deploy and let it wind down.
-    const sig = signalName(signal?.reason);
-    const ended = await deploy.terminate(30_000, sig);
-    const record = deployRecord(deploy.command, deployStartMs, session.nowMs(), ended);
-    return finish({ deploy: record, interrupted: true });
-  }
-  const record = deployRecord(deploy.command, deployStartMs, session.nowMs(), exit);
+  const deployed = await runGuardedDeploy({
+    session,
+    config,
+    command: options.command,
+    output: options.output ?? defaultOutput,
+    signal,
+    onPhase: options.onPhase,
+    guard,
+    sampler,
+  });
+  if (deployed.interrupted) return finish({ deploy: deployed.deploy, interrupted: true });
 
   session.beginPhase('settle');
   options.onPhase?.('settle');
   await sleep(config.settleMs, signal);
-  return finish({ deploy: record, interrupted: signal?.aborted });
+  const outcome = await finish({ deploy: deployed.deploy, interrupted: signal?.aborted });
+  if (guard.aborted) {
+    Object.assign(guard, recovery(outcome.result, guard.abortedAtMs ?? 0));
+    outcome.result.guard = guard;
+    outcome.exitCode = exitCodeFor(outcome.result);
+  }
+  return outcome;
+}
+
+/** True when the config asks anything of the guard (the result then has a `guard` block). */
+function guarded(config: ZerodownConfig): boolean {
+  const g = config.guard;
+  return (
+    g.thresholds.length > 0 ||
+    g.rollback !== undefined ||
+    g.stages !== undefined ||
+    g.timeWindows.length > 0 ||
+    g.alarms.length > 0 ||
+    g.override !== undefined ||
+    g.canary !== undefined ||
+    g.compareSettle !== undefined ||
+    g.degraded !== undefined
+  );
+}
+
+/** After an abort: did every endpoint answer again, and when did the last one come back? */
+export function recovery(
+  result: ResultDocument,
+  abortedAtMs: number,
+): { recovered: boolean; recoveredAtMs: number | null } {
+  let last = abortedAtMs;
+  for (const e of result.endpoints) {
+    const w = e.downtime.windows.at(-1);
+    if (w?.open) return { recovered: false, recoveredAtMs: null };
+    if (w && w.endMs > last) last = w.endMs;
+  }
+  return { recovered: true, recoveredAtMs: last };
 }
 
 /** Options of `runProbe`. */
@@ -146,25 +197,4 @@ function warmupFailures(session: ProbeSession, warmupEndMs: number): string | un
     .filter((x) => x !== undefined);
   if (failing.length === 0) return undefined;
   return `warm-up failed in ${formatDuration(warmupEndMs)}: ${failing.join('; ')}; the deploy was not started`;
-}
-
-function deployRecord(
-  command: string,
-  startMs: number,
-  endMs: number,
-  exit: DeployExit,
-): DeployRecord {
-  const record: DeployRecord = {
-    command,
-    exitCode: exit.exitCode,
-    signal: exit.signal,
-    durationMs: Math.round((endMs - startMs) * 1000) / 1000,
-    startMs: Math.round(startMs * 1000) / 1000,
-  };
-  if (exit.error !== undefined) record.error = exit.error;
-  return record;
-}
-
-function signalName(reason: unknown): NodeJS.Signals {
-  return reason === 'SIGINT' || reason === 'SIGTERM' || reason === 'SIGHUP' ? reason : 'SIGTERM';
 }

@@ -10,6 +10,7 @@ import type { ProbeOutcome } from './probe/outcome.ts';
 import {
   SCHEMA_VERSION,
   type DeployRecord,
+  type GuardRecord,
   type PhaseSpan,
   type ResultDocument,
 } from './result.ts';
@@ -18,6 +19,7 @@ import { VERSION } from './version.ts';
 /** Extra parts of the result a caller (run, server) adds. */
 export interface ResultExtras {
   deploy?: DeployRecord | undefined;
+  guard?: GuardRecord | undefined;
   interrupted?: boolean | undefined;
   blocked?: { reason: string } | undefined;
 }
@@ -49,6 +51,7 @@ export class ProbeSession {
 
   /** Milliseconds since start, monotonic. */
   nowMs(): number {
+    if (this.startedAtDate === undefined) return 0;
     return this.endMs ?? this.engine.nowMs();
   }
 
@@ -124,6 +127,7 @@ export class ProbeSession {
       engine,
     };
     if (extras.deploy) doc.deploy = extras.deploy;
+    if (extras.guard) doc.guard = extras.guard;
     if (extras.interrupted) doc.interrupted = true;
     if (extras.blocked) doc.blocked = extras.blocked;
     return doc;

@@ -57,6 +57,11 @@ export class EndpointStats {
     return this.detector.isDown;
   }
 
+  /** Summed downtime window time so far (an open window up to its last probe), in ms. */
+  get downtimeMs(): number {
+    return this.detector.totalMs();
+  }
+
   get sent(): number {
     return this.requests;
   }
@@ -133,9 +138,10 @@ export class EndpointStats {
       timeline: { intervalMs: this.timeline.intervalMs, points: this.timeline.snapshot() },
       histogram: this.histogram.encode(),
     };
-    if (c.versionHeader !== undefined) {
+    if (c.versionHeader !== undefined || c.versionJson !== undefined) {
       result.versions = this.versions.versions();
       result.mixedMs = this.versions.mixedMs();
+      result.flipFlops = this.versions.flipFlops();
     }
     return result;
   }

@@ -31,7 +31,8 @@ export function judgeEndpoint(
   return { verdict: over ? 'fail' : 'pass', reason };
 }
 
-/** A run fails when any endpoint fails. */
+/** A run fails when any endpoint fails; else it is degraded when any endpoint is. */
 export function judgeRun(verdicts: readonly Verdict[]): Verdict {
-  return verdicts.includes('fail') ? 'fail' : 'pass';
+  if (verdicts.includes('fail')) return 'fail';
+  return verdicts.includes('degraded') ? 'degraded' : 'pass';
 }

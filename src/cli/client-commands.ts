@@ -3,16 +3,19 @@
  */
 import type { Command } from 'commander';
 import { ZerodownError } from '../errors.ts';
-import { parseResult, renderJson } from '../report/json.ts';
+import { parseResult } from '../report/json.ts';
 import { renderText } from '../report/text.ts';
 import type { ResultDocument } from '../result.ts';
-import { writeFileAtomic } from './outputs.ts';
+import { emitGithub, writeReports } from './outputs.ts';
 
 interface ClientFlags {
   server?: string;
   token?: string;
   fail?: boolean;
   json?: string;
+  html?: string;
+  markdown?: string;
+  junit?: string;
   quiet?: boolean;
 }
 
@@ -40,6 +43,9 @@ export function registerClientCommands(program: Command, exit: (code: number) =>
     common(program.command(name).description(description))
       .option('--fail', 'exit 1 when the verdict is fail (downtime over budget)')
       .option('--json <file>', 'write the result document')
+      .option('--html <file>', 'write the HTML report')
+      .option('--markdown <file>', 'write the Markdown report')
+      .option('--junit <file>', 'write the JUnit XML report')
       .option('-q, --quiet', 'no text report on stdout')
       .action(async (flags: ClientFlags) => {
         const res = await call(flags, method, name === 'stats' ? '/stats' : '/stop');
@@ -53,7 +59,13 @@ export function registerClientCommands(program: Command, exit: (code: number) =>
 
 function emit(doc: ResultDocument, flags: ClientFlags): void {
   if (!flags.quiet) process.stdout.write(renderText(doc));
-  if (flags.json) writeFileAtomic(flags.json, renderJson(doc));
+  writeReports(doc, {
+    json: flags.json,
+    html: flags.html,
+    markdown: flags.markdown,
+    junit: flags.junit,
+  });
+  emitGithub(doc);
 }
 
 async function call(flags: ClientFlags, method: string, path: string): Promise<Response> {

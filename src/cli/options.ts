@@ -10,6 +10,9 @@ import { ZerodownError } from '../errors.ts';
 /** Raw values commander hands over. */
 export interface SharedFlags {
   config?: string;
+  rollback?: string;
+  abortOnDowntime?: string;
+  override?: string;
   url?: string[];
   rate?: string;
   timeout?: string;
@@ -19,6 +22,9 @@ export interface SharedFlags {
   connection?: 'keepalive' | 'fresh';
   versionHeader?: string;
   json?: string;
+  markdown?: string;
+  junit?: string;
+  html?: string;
   progress?: boolean;
 }
 
@@ -46,6 +52,9 @@ export function addSharedOptions(cmd: Command, phases: boolean): Command {
     )
     .option('--version-header <name>', 'read which version answered from this response header')
     .option('--json <file>', 'write the result document')
+    .option('--html <file>', 'write the HTML report (one self-contained file)')
+    .option('--markdown <file>', 'write the Markdown report')
+    .option('--junit <file>', 'write the JUnit XML report')
     .option('--no-progress', 'no live status on stderr');
   return cmd;
 }
@@ -62,6 +71,12 @@ export function configFromFlags(flags: SharedFlags): ZerodownConfig {
     connection: flags.connection,
     versionHeader: flags.versionHeader,
     json: flags.json,
+    markdown: flags.markdown,
+    junit: flags.junit,
+    html: flags.html,
+    rollback: flags.rollback,
+    abortOnDowntimeMs: flagDuration('--abort-on-downtime', flags.abortOnDowntime),
+    override: flags.override,
   };
   return loadConfig({ file: flags.config, overrides });
 }

@@ -1,22 +1,65 @@
 /**
  * Writing a finished result where the user asked: the text report on stdout, files from
- * `--json` (and the other report flags). Files are written atomically (temp file, rename) so an
- * interrupted write never leaves half a document.
+ * `--json`, `--markdown`, `--junit`, `--html` (or `report:`), and on GitHub Actions the job
+ * summary and annotations. Files are written atomically (temp file, rename) so an interrupted
+ * write never leaves half a document.
  */
-import type { ZerodownConfig } from '../config/resolve.ts';
+import { appendFileSync } from 'node:fs';
+import type { ReportFiles } from '../config/resolve.ts';
 import { writeFileAtomic } from '../util/files.ts';
+import { renderGithubAnnotations } from '../report/github.ts';
+import { renderHtml } from '../report/html.ts';
 import { renderJson } from '../report/json.ts';
+import { renderJunit } from '../report/junit.ts';
+import { renderMarkdown } from '../report/markdown.ts';
 import { renderText } from '../report/text.ts';
 import type { ResultDocument } from '../result.ts';
 
 export { writeFileAtomic };
 
-/** Prints the text report and writes the requested report files. */
-export function emitResult(result: ResultDocument, report: ZerodownConfig['report']): void {
+/** Prints the text report, writes the requested report files, and the GitHub outputs. */
+export function emitResult(result: ResultDocument, report: ReportFiles): void {
   process.stdout.write(renderText(result));
-  if (report.json) {
-    writeFileAtomic(report.json, renderJson(result));
-    process.stderr.write(`zerodown: result written to ${report.json}\n`);
+  writeReports(result, report);
+  emitGithub(result);
+}
+
+const WRITERS: { key: keyof ReportFiles; what: string; render: (doc: ResultDocument) => string }[] =
+  [
+    { key: 'json', what: 'result', render: renderJson },
+    { key: 'markdown', what: 'Markdown report', render: renderMarkdown },
+    { key: 'junit', what: 'JUnit report', render: renderJunit },
+    { key: 'html', what: 'HTML report', render: renderHtml },
+  ];
+
+/** Writes each report file `report` names (a `ZD_OUTPUT` error when one cannot be written). */
+export function writeReports(result: ResultDocument, report: ReportFiles): void {
+  for (const w of WRITERS) {
+    const file = report[w.key];
+    if (!file) continue;
+    writeFileAtomic(file, w.render(result));
+    process.stderr.write(`zerodown: ${w.what} written to ${file}\n`);
+  }
+}
+
+/**
+ * On GitHub Actions: appends the Markdown report to the job summary when `GITHUB_STEP_SUMMARY`
+ * is set, and prints `::error`/`::warning` annotations when `GITHUB_ACTIONS=true`. A summary
+ * that cannot be written is told on stderr; it does not change the exit code.
+ */
+export function emitGithub(
+  result: ResultDocument,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): void {
+  if (env.GITHUB_ACTIONS === 'true') process.stdout.write(renderGithubAnnotations(result));
+  const summary = env.GITHUB_STEP_SUMMARY;
+  if (!summary) return;
+  try {
+    appendFileSync(summary, `${renderMarkdown(result)}\n`);
+  } catch (err) {
+    process.stderr.write(
+      `zerodown: cannot append to GITHUB_STEP_SUMMARY (${summary}): ${(err as Error).message}\n`,
+    );
   }
 }
 

@@ -2,7 +2,10 @@
  * `zerodown report <result.json> [--format …] [-o file]`: renders a saved result again.
  */
 import { Option, type Command } from 'commander';
+import { renderHtml } from '../report/html.ts';
 import { renderJson, readResultFile } from '../report/json.ts';
+import { renderJunit } from '../report/junit.ts';
+import { renderMarkdown } from '../report/markdown.ts';
 import { renderText } from '../report/text.ts';
 import { exitCodeFor } from '../run.ts';
 import type { ResultDocument } from '../result.ts';
@@ -12,6 +15,9 @@ import { writeFileAtomic } from './outputs.ts';
 export const RENDERERS: Record<string, (doc: ResultDocument) => string> = {
   text: renderText,
   json: renderJson,
+  markdown: renderMarkdown,
+  junit: renderJunit,
+  html: renderHtml,
 };
 
 /** Registers `report`. */

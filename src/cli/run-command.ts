@@ -7,6 +7,7 @@ import type { ZerodownConfig } from '../config/resolve.ts';
 import { renderJson } from '../report/json.ts';
 import type { ProbeSession } from '../session.ts';
 import { runDeploy, runProbe } from '../run.ts';
+import { sendNotifications } from '../notify/dispatch.ts';
 import { emitResult, interruptSignal, writeFileAtomic } from './outputs.ts';
 import { addSharedOptions, configFromFlags, type SharedFlags } from './options.ts';
 import { Progress } from './progress.ts';
@@ -16,12 +17,33 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
   const cmd = program
     .command('run')
     .description('probe through warm-up, the deploy command and settle, then give a verdict')
-    .argument('<command...>', 'the deploy command, after --')
+    .argument('[command...]', 'the deploy command, after -- (not needed with guard.stages)')
     .usage('[options] -- <command> [args...]');
-  addSharedOptions(cmd, true).action(async (command: string[], flags: SharedFlags) => {
+  addSharedOptions(cmd, true)
+    .option('--rollback <command>', 'run when the guard aborts the deploy (shell line)')
+    .option(
+      '--abort-on-downtime <dur>',
+      'abort as soon as an endpoint is down longer than this during the deploy',
+    )
+    .option(
+      '--override <reason>',
+      'start the deploy although a blocker says no; the reason goes into the result',
+    );
+  cmd.action(async (command: string[], flags: SharedFlags) => {
     const config = configFromFlags(flags);
-    if (command.length === 0)
-      throw new ZerodownError('ZD_USAGE', 'run: give the deploy command after --');
+    const staged = config.guard.stages !== undefined && config.guard.stages.length > 0;
+    if (command.length === 0 && !staged) {
+      throw new ZerodownError(
+        'ZD_USAGE',
+        'run: give the deploy command after -- (or guard.stages in the config)',
+      );
+    }
+    if (command.length > 0 && staged) {
+      throw new ZerodownError(
+        'ZD_USAGE',
+        'run: the config has guard.stages; give no command after --',
+      );
+    }
     const progress = new Progress(process.stderr, flags.progress !== false);
     const { signal, dispose } = interruptSignal();
     let session: ProbeSession | undefined;
@@ -43,6 +65,7 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
       });
       progress.stop();
       emitResult(outcome.result, config.report);
+      await sendNotifications(outcome.result, config.notify);
       exit(outcome.exitCode);
     } catch (err) {
       saveWhatWasMeasured(session, config);
@@ -75,6 +98,7 @@ export function registerProbe(program: Command, exit: (code: number) => void): v
       });
       progress.stop();
       emitResult(outcome.result, config.report);
+      await sendNotifications(outcome.result, config.notify);
       exit(outcome.exitCode);
     } catch (err) {
       saveWhatWasMeasured(session, config);

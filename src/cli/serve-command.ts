@@ -6,12 +6,15 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ZerodownError } from '../errors.ts';
+import { sendNotifications } from '../notify/dispatch.ts';
+import { renderHtml } from '../report/html.ts';
 import { isLoopback } from '../server/auth.ts';
 import { buildServer } from '../server/app.ts';
 import { RunController } from '../server/run-controller.ts';
 import { sleep } from '../util/sleep.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import { addSharedOptions, configFromFlags, type SharedFlags } from './options.ts';
+import { writeReports } from './outputs.ts';
 
 interface ServeFlags extends SharedFlags {
   port: string;
@@ -62,7 +65,20 @@ export function registerServe(program: Command, exit: (code: number) => void): v
         return;
       }
       const controller = new RunController(config, flags.dataDir);
-      const app = buildServer({ controller, token });
+      // Each run's end: the other report files (the controller writes the JSON) and notifications.
+      const delivering = new Set<Promise<unknown>>();
+      controller.onStop((doc) => {
+        try {
+          writeReports(doc, { ...config.report, json: undefined });
+        } catch (err) {
+          process.stderr.write(`zerodown serve: ${(err as Error).message}\n`);
+        }
+        const sending = sendNotifications(doc, config.notify).finally(() =>
+          delivering.delete(sending),
+        );
+        delivering.add(sending);
+      });
+      const app = buildServer({ controller, token, renderHtml });
       try {
         await app.listen({ port, host: flags.host });
       } catch (err) {
@@ -83,6 +99,9 @@ export function registerServe(program: Command, exit: (code: number) => void): v
       });
       process.stderr.write(`zerodown serve: ${sig}, ending the run and saving it\n`);
       if (controller.current) await controller.stop();
+      await Promise.allSettled(delivering);
+      // Browsers keep (and pre-open) connections that would hold close() for minutes.
+      setTimeout(() => app.server.closeAllConnections(), 1000).unref();
       await app.close();
       exit(0);
     });

@@ -13,6 +13,9 @@ import { interruptSignal } from './outputs.ts';
 
 interface WaitFlags {
   url: string;
+  bodyContains?: string;
+  versionHeader?: string;
+  version?: string;
   status?: string;
   timeout?: string;
   interval?: string;
@@ -26,6 +29,10 @@ export async function waitForUrl(options: {
   timeoutMs: number;
   intervalMs: number;
   consecutive: number;
+  /** The body (first 64 KiB) must contain this. */
+  bodyContains?: string | undefined;
+  /** This response header must equal `version`. */
+  version?: { header: string; equals: string } | undefined;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }): Promise<boolean> {
@@ -43,9 +50,23 @@ export async function waitForUrl(options: {
         signal: AbortSignal.timeout(attemptTimeout),
         headers: { 'user-agent': 'zerodown-wait' },
       });
-      await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      const body = options.bodyContains === undefined ? '' : await readPrefix(res.body);
+      if (options.bodyContains === undefined)
+        await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
       seen = String(res.statusCode);
-      const ok = options.status.some(([lo, hi]) => res.statusCode >= lo && res.statusCode <= hi);
+      let ok = options.status.some(([lo, hi]) => res.statusCode >= lo && res.statusCode <= hi);
+      if (ok && options.bodyContains !== undefined && !body.includes(options.bodyContains)) {
+        ok = false;
+        seen += ' (body does not contain the text)';
+      }
+      if (ok && options.version) {
+        const got = res.headers[options.version.header.toLowerCase()];
+        const v = Array.isArray(got) ? got[0] : got;
+        if (v !== options.version.equals) {
+          ok = false;
+          seen += ` (version ${v ?? 'missing'})`;
+        }
+      }
       streak = ok ? streak + 1 : 0;
     } catch (err) {
       seen =
@@ -76,6 +97,9 @@ export function registerWait(program: Command, exit: (code: number) => void): vo
     .option('--timeout <dur>', 'give up after this long (default 60s)')
     .option('--interval <dur>', 'time between polls (default 1s)')
     .option('--consecutive <n>', 'answers in a row needed (default 1)')
+    .option('--body-contains <text>', 'the body must contain this text')
+    .option('--version-header <name>', 'with --version: the header naming the version')
+    .option('--version <v>', 'the version header must equal this (e.g. the new release)')
     .action(async (flags: WaitFlags) => {
       if (!URL.canParse(flags.url) || !/^https?:$/.test(new URL(flags.url).protocol)) {
         throw new ZerodownError(
@@ -103,6 +127,11 @@ export function registerWait(program: Command, exit: (code: number) => void): vo
           timeoutMs: flagDuration('--timeout', flags.timeout) ?? 60_000,
           intervalMs: flagDuration('--interval', flags.interval) ?? 1000,
           consecutive,
+          bodyContains: flags.bodyContains,
+          version:
+            flags.version === undefined
+              ? undefined
+              : { header: flags.versionHeader ?? 'x-app-version', equals: flags.version },
           signal,
           log: (line) => process.stderr.write(`zerodown wait: ${line}\n`),
         });
@@ -114,4 +143,19 @@ export function registerWait(program: Command, exit: (code: number) => void): vo
         dispose();
       }
     });
+}
+
+/** Reads up to 64 KiB of a body and drops the rest. */
+async function readPrefix(body: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < 64 * 1024) {
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+  }
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .slice(0, 64 * 1024);
 }

@@ -3,7 +3,8 @@
  * settings the engine runs with. Pure: no I/O, no environment.
  */
 import { configError } from '../errors.ts';
-import type { RawConfig, RawDefaults, RawEndpoint, StatusRange } from './schema.ts';
+import { resolveGuard, type GuardConfig, type GuardOverrides } from '../guard/resolve.ts';
+import type { RawConfig, RawDefaults, RawEndpoint, RawNotify, StatusRange } from './schema.ts';
 
 /** What an endpoint's answer must look like to count as a success. */
 export interface ExpectConfig {
@@ -15,6 +16,18 @@ export interface ExpectConfig {
   readonly maxLatencyMs: number | undefined;
   /** Response headers that must equal these values (names case-insensitive). */
   readonly headers: Readonly<Record<string, string>> | undefined;
+  /** JSON checks on the body (`expect.json`); each failure is an `assertion` named `json:<path>`. */
+  readonly json?: readonly JsonCheck[] | undefined;
+}
+
+/** One `expect.json` check: the value at `path` exists, equals `equals`, matches `matches`. */
+export interface JsonCheck {
+  /** A JSON path such as `$.status` (validated). */
+  readonly path: string;
+  /** The value must be this JSON value (same type); absent: any value. */
+  readonly equals?: string | number | boolean | null | undefined;
+  /** The value, as text, must match this regular expression (validated). */
+  readonly matches?: string | undefined;
 }
 
 /** One endpoint, fully resolved. */
@@ -32,6 +45,8 @@ export interface EndpointConfig {
   readonly expect: ExpectConfig;
   /** Read the version that answered from this response header. */
   readonly versionHeader: string | undefined;
+  /** Read the version that answered from this JSON path in the body (`version.json`). */
+  readonly versionJson?: string | undefined;
 }
 
 /** Everything a run needs, fully resolved and frozen. */
@@ -44,12 +59,61 @@ export interface ZerodownConfig {
   readonly settleMs: number;
   /** How long `probe` runs; undefined means until a signal. */
   readonly durationMs: number | undefined;
+  /** Blockers, thresholds, rollback and stages (contract §5). */
+  readonly guard: GuardConfig;
   /** Report files to write. */
-  readonly report: Readonly<{ json?: string | undefined }>;
+  readonly report: ReportFiles;
+  /** Notifications sent once the result is final; undefined when none is configured. */
+  readonly notify: NotifyConfig | undefined;
+}
+
+/** Report files to write, by format. */
+export type ReportFiles = Readonly<{
+  json?: string | undefined;
+  markdown?: string | undefined;
+  junit?: string | undefined;
+  html?: string | undefined;
+}>;
+
+/** When a notification goes out: when the run did not pass (any exit code but 0), or always. */
+export type NotifyWhen = 'failure' | 'always';
+
+/** Where and how results are announced (`notify:`). */
+export interface NotifyConfig {
+  /** A link to the report, put into Slack messages and emails. */
+  readonly reportUrl: string | undefined;
+  /** Further attempts after a failed one (with backoff). */
+  readonly retries: number;
+  /** Deadline of one attempt, in ms. */
+  readonly timeoutMs: number;
+  readonly slack: Readonly<{ webhookUrl: string; on: NotifyWhen }> | undefined;
+  readonly webhook:
+    | Readonly<{
+        url: string;
+        /** Signs the body: `x-zerodown-signature-256: sha256=<hex HMAC-SHA256>`. */
+        secret: string | undefined;
+        headers: Readonly<Record<string, string>>;
+        on: NotifyWhen;
+      }>
+    | undefined;
+  readonly email:
+    | Readonly<{
+        host: string;
+        port: number;
+        secure: boolean;
+        requireTLS: boolean;
+        user: string | undefined;
+        pass: string | undefined;
+        from: string;
+        to: readonly string[];
+        subject: string | undefined;
+        on: NotifyWhen;
+      }>
+    | undefined;
 }
 
 /** Command-line values that win over the file (already parsed). */
-export interface ConfigOverrides {
+export interface ConfigOverrides extends GuardOverrides {
   url?: readonly string[] | undefined;
   rate?: number | undefined;
   timeoutMs?: number | undefined;
@@ -59,6 +123,9 @@ export interface ConfigOverrides {
   connection?: 'keepalive' | 'fresh' | undefined;
   versionHeader?: string | undefined;
   json?: string | undefined;
+  markdown?: string | undefined;
+  junit?: string | undefined;
+  html?: string | undefined;
 }
 
 /** Defaults of the contract (§1, §2). */
@@ -92,7 +159,59 @@ export function resolveConfig(raw: RawConfig, overrides: ConfigOverrides = {}): 
     warmupMs: overrides.warmupMs ?? raw.phases?.warmup ?? DEFAULTS.warmupMs,
     settleMs: overrides.settleMs ?? raw.phases?.settle ?? DEFAULTS.settleMs,
     durationMs: overrides.durationMs ?? raw.duration,
-    report: Object.freeze({ json: overrides.json ?? raw.report?.json }),
+    guard: resolveGuard(
+      raw.guard,
+      overrides,
+      endpoints.map((e) => e.name),
+    ),
+    report: Object.freeze({
+      json: overrides.json ?? raw.report?.json,
+      markdown: overrides.markdown ?? raw.report?.markdown,
+      junit: overrides.junit ?? raw.report?.junit,
+      html: overrides.html ?? raw.report?.html,
+    }),
+    notify: raw.notify === undefined ? undefined : resolveNotify(raw.notify),
+  });
+}
+
+/** Notification defaults: 2 retries (3 attempts), 10 s per attempt, only on failure. */
+export const NOTIFY_DEFAULTS = { retries: 2, timeoutMs: 10_000, on: 'failure' } as const;
+
+function resolveNotify(n: RawNotify): NotifyConfig {
+  const on = n.on ?? NOTIFY_DEFAULTS.on;
+  const httpUrl = (text: string, field: string) => {
+    const url = parseHttpUrl(text);
+    if (!url) throw configError(field, 'expected an http(s) URL');
+    return url.href;
+  };
+  const smtp = n.email?.smtp;
+  const secure = smtp?.secure ?? smtp?.port === 465;
+  return Object.freeze({
+    reportUrl: n.reportUrl === undefined ? undefined : httpUrl(n.reportUrl, 'notify.reportUrl'),
+    retries: n.retries ?? NOTIFY_DEFAULTS.retries,
+    timeoutMs: n.timeout ?? NOTIFY_DEFAULTS.timeoutMs,
+    slack: n.slack && {
+      webhookUrl: httpUrl(n.slack.webhookUrl, 'notify.slack.webhookUrl'),
+      on: n.slack.on ?? on,
+    },
+    webhook: n.webhook && {
+      url: httpUrl(n.webhook.url, 'notify.webhook.url'),
+      secret: n.webhook.secret,
+      headers: lowerKeys(n.webhook.headers ?? {}),
+      on: n.webhook.on ?? on,
+    },
+    email: n.email && {
+      host: n.email.smtp.host,
+      port: n.email.smtp.port ?? (secure ? 465 : 587),
+      secure,
+      requireTLS: n.email.smtp.requireTLS ?? false,
+      user: n.email.smtp.user || undefined,
+      pass: n.email.smtp.pass || undefined,
+      from: n.email.from,
+      to: Object.freeze(Array.isArray(n.email.to) ? [...n.email.to] : [n.email.to]),
+      subject: n.email.subject,
+      on: n.email.on ?? on,
+    },
   });
 }
 
@@ -109,6 +228,9 @@ function resolveEndpoint(
   const timeoutMs = o.timeoutMs ?? e.timeout ?? d.timeout ?? DEFAULTS.timeoutMs;
   if (timeoutMs <= 0) throw configError(`${field}.timeout`, 'must be more than 0');
   const expect = { ...d.expect, ...e.expect };
+  // --version-header wins over the file; an endpoint's `version:` over the defaults' one.
+  const version =
+    o.versionHeader !== undefined ? { header: o.versionHeader } : (e.version ?? d.version);
   const headers = lowerKeys({ ...d.headers, ...e.headers });
   let body: string | undefined;
   if (typeof e.body === 'string') body = e.body;
@@ -130,8 +252,10 @@ function resolveEndpoint(
       bodyContains: expect.bodyContains,
       maxLatencyMs: expect.maxLatency,
       headers: expect.headers ? lowerKeys(expect.headers) : undefined,
+      json: expect.json,
     },
-    versionHeader: (o.versionHeader ?? e.version?.header ?? d.version?.header)?.toLowerCase(),
+    versionHeader: version?.header?.toLowerCase(),
+    versionJson: version?.json,
   };
 }
 

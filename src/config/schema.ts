@@ -4,65 +4,11 @@
  * unknown key is an error that names its path.
  */
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { expectJsonSchema, versionSchema } from './json-schema.ts';
+import { guardSchema } from '../guard/schema.ts';
+import { durationSchema, statusSchema } from './primitives.ts';
 
-/** A duration: `500ms`, `2s`, `1.5m`, or a bare number of milliseconds; parsed to ms. */
-export const durationSchema = z
-  .union([z.number(), z.string()], { error: 'expected a duration such as 500ms, 2s or 1.5m' })
-  .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 2s, 1.5m)`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-const STATUS_ITEM = /^\s*(?:([1-5])xx|(\d{3})(?:\s*-\s*(\d{3}))?)\s*$/i;
-
-/** An inclusive range of HTTP status codes. */
-export type StatusRange = readonly [number, number];
-
-function parseStatusItem(item: string | number): StatusRange | undefined {
-  if (typeof item === 'number') {
-    return Number.isInteger(item) && item >= 100 && item <= 599 ? [item, item] : undefined;
-  }
-  const m = STATUS_ITEM.exec(item);
-  if (!m) return undefined;
-  if (m[1]) return [Number(m[1]) * 100, Number(m[1]) * 100 + 99];
-  const lo = Number(m[2]);
-  const hi = m[3] ? Number(m[3]) : lo;
-  return lo >= 100 && hi <= 599 && lo <= hi ? [lo, hi] : undefined;
-}
-
-/** Accepted statuses: `200`, `"200-299"`, `"2xx"`, or a list of those. Parsed to ranges. */
-export const statusSchema = z
-  .union([z.number(), z.string(), z.array(z.union([z.number(), z.string()]))], {
-    error: 'expected a status, a range such as 200-299 or 2xx, or a list of those',
-  })
-  .transform((value, ctx) => {
-    const items = Array.isArray(value) ? value : [value];
-    const ranges: StatusRange[] = [];
-    for (const item of items) {
-      const range = parseStatusItem(item);
-      if (!range) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `not a status or range: ${JSON.stringify(item)} (use e.g. 200, 200-299, 2xx)`,
-        });
-        return z.NEVER;
-      }
-      ranges.push(range);
-    }
-    if (ranges.length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'at least one status is needed' });
-      return z.NEVER;
-    }
-    return ranges;
-  });
+export { durationSchema, statusSchema, type StatusRange } from './primitives.ts';
 
 const headersSchema = z.record(z.string(), z.string(), { error: 'expected a map of strings' });
 
@@ -87,10 +33,7 @@ const expectSchema = z.strictObject({
   bodyContains: z.string().optional(),
   maxLatency: durationSchema.optional(),
   headers: headersSchema.optional(),
-});
-
-const versionSchema = z.strictObject({
-  header: z.string().min(1, 'must not be empty'),
+  json: expectJsonSchema.optional(),
 });
 
 const endpointDefaultsSchema = z.strictObject({
@@ -113,6 +56,51 @@ const endpointSchema = endpointDefaultsSchema.extend({
     .optional(),
 });
 
+/** When a notification goes out: only when the run did not pass (any exit code but 0), or always. */
+const notifyOnSchema = z.enum(['failure', 'always'], { error: 'expected failure or always' });
+
+const nonEmpty = z.string({ error: 'expected a string' }).min(1, 'must not be empty');
+
+/** `notify:`: Slack, a generic webhook and email, each optional; secrets come from `${VAR}`. */
+const notifySchema = z.strictObject({
+  on: notifyOnSchema.optional(),
+  reportUrl: nonEmpty.optional(),
+  retries: z
+    .number({ error: 'expected a number of retries' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(10, 'at most 10')
+    .optional(),
+  timeout: durationSchema.optional(),
+  slack: z.strictObject({ webhookUrl: nonEmpty, on: notifyOnSchema.optional() }).optional(),
+  webhook: z
+    .strictObject({
+      url: nonEmpty,
+      secret: nonEmpty.optional(),
+      headers: headersSchema.optional(),
+      on: notifyOnSchema.optional(),
+    })
+    .optional(),
+  email: z
+    .strictObject({
+      smtp: z.strictObject({
+        host: nonEmpty,
+        port: z.number().int().min(1).max(65535, 'not a port number').optional(),
+        secure: z.boolean().optional(),
+        requireTLS: z.boolean().optional(),
+        user: z.string().optional(),
+        pass: z.string().optional(),
+      }),
+      from: nonEmpty,
+      to: z.union([nonEmpty, z.array(nonEmpty).min(1, 'at least one address is needed')], {
+        error: 'expected an address or a list of addresses',
+      }),
+      subject: nonEmpty.optional(),
+      on: notifyOnSchema.optional(),
+    })
+    .optional(),
+});
+
 /** The config file as written (after `${VAR}` interpolation), durations parsed to ms. */
 export const configSchema = z.strictObject({
   baseUrl: z.string().optional(),
@@ -130,15 +118,22 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   duration: durationSchema.optional(),
+  guard: guardSchema.optional(),
   report: z
     .strictObject({
       json: z.string().optional(),
+      markdown: z.string().optional(),
+      junit: z.string().optional(),
+      html: z.string().optional(),
     })
     .optional(),
+  notify: notifySchema.optional(),
 });
 
 /** The raw (validated, not yet resolved) config. */
 export type RawConfig = z.output<typeof configSchema>;
+/** The raw `notify:` section. */
+export type RawNotify = z.output<typeof notifySchema>;
 /** One raw endpoint entry. */
 export type RawEndpoint = z.output<typeof endpointSchema>;
 /** The `defaults:` section. */

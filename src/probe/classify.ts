@@ -1,7 +1,15 @@
 /**
  * Classifying a probe's answer or error into the contract's `errorCodes` vocabulary. Pure.
  */
-import type { ExpectConfig } from '../config/resolve.ts';
+import type { ExpectConfig, JsonCheck } from '../config/resolve.ts';
+import {
+  evaluateJsonPath,
+  jsonValueText,
+  parseJsonBody,
+  parseJsonPath,
+  type JsonPath,
+  type ParsedBody,
+} from '../util/json-path.ts';
 
 /** What a response looked like, as far as the probe read it. */
 export interface ResponseFacts {
@@ -10,6 +18,8 @@ export interface ResponseFacts {
   /** The first bytes of the body (only when a check needs them). */
   bodyPrefix: string;
   latencyMs: number;
+  /** The body prefix parsed as JSON, when the caller already did (parsed here otherwise). */
+  json?: ParsedBody | undefined;
 }
 
 /** The verdict on one response. */
@@ -20,7 +30,10 @@ export interface Classification {
   check: string | undefined;
 }
 
-/** Judges a response against the endpoint's `expect`. Order: status, headers, body, latency. */
+/**
+ * Judges a response against the endpoint's `expect`. Order: status, headers, body, JSON checks,
+ * latency.
+ */
 export function classifyResponse(expect: ExpectConfig, r: ResponseFacts): Classification {
   const statusText = String(r.status);
   if (!expect.status.some(([lo, hi]) => r.status >= lo && r.status <= hi)) {
@@ -36,10 +49,50 @@ export function classifyResponse(expect: ExpectConfig, r: ResponseFacts): Classi
   if (expect.bodyContains !== undefined && !r.bodyPrefix.includes(expect.bodyContains)) {
     return { ok: false, code: 'assertion', check: 'bodyContains' };
   }
+  if (expect.json && expect.json.length > 0) {
+    const body = r.json ?? parseJsonBody(r.bodyPrefix);
+    const failed = compiledChecks(expect.json).find((c) => !passesJsonCheck(c, body));
+    if (failed) return { ok: false, code: 'assertion', check: `json:${failed.path.text}` };
+  }
   if (expect.maxLatencyMs !== undefined && r.latencyMs > expect.maxLatencyMs) {
     return { ok: false, code: 'slow', check: 'maxLatency' };
   }
   return { ok: true, code: statusText, check: undefined };
+}
+
+interface CompiledCheck {
+  path: JsonPath;
+  check: JsonCheck;
+  regex: RegExp | undefined;
+}
+
+/** Paths and regexes compiled once per config (validated when the config was read). */
+const compiled = new WeakMap<readonly JsonCheck[], CompiledCheck[]>();
+
+function compiledChecks(checks: readonly JsonCheck[]): CompiledCheck[] {
+  let out = compiled.get(checks);
+  if (!out) {
+    out = checks.map((check) => ({
+      path: parseJsonPath(check.path),
+      check,
+      regex: check.matches === undefined ? undefined : new RegExp(check.matches),
+    }));
+    compiled.set(checks, out);
+  }
+  return out;
+}
+
+/**
+ * One JSON check: the body is JSON, the path names a value, the value equals `equals` (strict:
+ * `"1"` is not `1`) and its text (strings as they are, the rest as JSON) matches `matches`.
+ */
+function passesJsonCheck(c: CompiledCheck, body: ParsedBody): boolean {
+  if (!body.ok) return false;
+  const value = evaluateJsonPath(c.path, body.value);
+  if (value === undefined) return false;
+  if (c.check.equals !== undefined && value !== c.check.equals) return false;
+  if (c.regex && !c.regex.test(jsonValueText(value)!)) return false;
+  return true;
 }
 
 const CLOSED = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);

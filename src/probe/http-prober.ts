@@ -7,6 +7,13 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { EndpointConfig } from '../config/resolve.ts';
 import { VERSION } from '../version.ts';
+import {
+  evaluateJsonPath,
+  jsonValueText,
+  parseJsonBody,
+  parseJsonPath,
+  type JsonPath,
+} from '../util/json-path.ts';
 import { classifyError, classifyResponse, IDEMPOTENT, isStaleConnectionError } from './classify.ts';
 
 /** The first bytes of a body kept for assertions; the rest is read and dropped. */
@@ -81,6 +88,8 @@ export class HttpProber {
   private readonly agent: Agent;
   private readonly options: Dispatcher.DispatchOptions;
   private readonly needBody: boolean;
+  /** Where the version is read in a JSON body (`version.json`), parsed once. */
+  private readonly versionPath: JsonPath | undefined;
   private readonly canRetry: boolean;
   private readonly now: () => number;
   /** Probes retried after a stale keep-alive connection. */
@@ -108,7 +117,12 @@ export class HttpProber {
       body: endpoint.body ?? null,
       reset: endpoint.connection === 'fresh',
     };
-    this.needBody = endpoint.expect.bodyContains !== undefined;
+    this.versionPath =
+      endpoint.versionJson === undefined ? undefined : parseJsonPath(endpoint.versionJson);
+    this.needBody =
+      endpoint.expect.bodyContains !== undefined ||
+      (endpoint.expect.json?.length ?? 0) > 0 ||
+      this.versionPath !== undefined;
     this.canRetry = endpoint.connection === 'keepalive' && IDEMPOTENT.has(endpoint.method);
   }
 
@@ -154,15 +168,24 @@ export class HttpProber {
   ): void {
     if (probe.done) return;
     const endMs = this.now();
+    // Parsed once here when the version or a check needs it (a truncated body is not JSON).
+    const needJson = this.versionPath !== undefined || (this.endpoint.expect.json?.length ?? 0) > 0;
+    const json = needJson ? parseJsonBody(bodyPrefix) : undefined;
     const c = classifyResponse(this.endpoint.expect, {
       status,
       headers,
       bodyPrefix,
       latencyMs: endMs - probe.scheduledMs,
+      json,
     });
-    const vh = this.endpoint.versionHeader;
-    const raw = vh === undefined ? undefined : headers[vh];
-    const version = Array.isArray(raw) ? raw[0] : raw;
+    let version: string | undefined;
+    if (this.versionPath !== undefined) {
+      version = json?.ok ? versionText(evaluateJsonPath(this.versionPath, json.value)) : undefined;
+    } else {
+      const vh = this.endpoint.versionHeader;
+      const raw = vh === undefined ? undefined : headers[vh];
+      version = Array.isArray(raw) ? raw[0] : raw;
+    }
     probe.complete({ ...c, status, version, clientSide: false }, endMs);
   }
 
@@ -174,6 +197,11 @@ export class HttpProber {
   async close(): Promise<void> {
     await this.agent.destroy().catch(() => undefined);
   }
+}
+
+/** A version read from JSON: strings and numbers (`"v2"`, `42`); anything else is none. */
+function versionText(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' ? jsonValueText(value) : undefined;
 }
 
 /** undici handler for one attempt of one probe. */

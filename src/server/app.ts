@@ -9,6 +9,7 @@ import { ZerodownError } from '../errors.ts';
 import { renderText } from '../report/text.ts';
 import type { ResultDocument } from '../result.ts';
 import { bearerChecker } from './auth.ts';
+import { registerDashboard, ViewAccess } from './dashboard.ts';
 import { createMetrics } from './metrics.ts';
 import type { RunController } from './run-controller.ts';
 
@@ -34,16 +35,23 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
   const metrics = createMetrics(controller);
   const authorized = options.token === undefined ? undefined : bearerChecker(options.token);
+  // The dashboard's pages also open with a view cookie (see dashboard.ts).
+  const views = authorized === undefined ? undefined : new ViewAccess(authorized);
 
   app.addHook('onRequest', async (req, reply) => {
     if (!authorized || req.url === '/healthz') return;
     if (!authorized(req.headers.authorization)) {
+      if (views?.admits(req)) return;
+      const traded = views?.trade(req, reply);
+      if (traded) return traded;
       reply.header('www-authenticate', 'Bearer realm="zerodown"');
       return sendError(
         reply,
         401,
         'ZD_UNAUTHORIZED',
-        'a valid Authorization: Bearer <token> header is needed',
+        req.url.split('?')[0] === '/'
+          ? 'a valid Authorization: Bearer <token> header is needed (in a browser, open /?token=<token> once)'
+          : 'a valid Authorization: Bearer <token> header is needed',
       );
     }
   });
@@ -131,6 +139,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.get('/metrics', async (_req, reply) =>
     reply.type(metrics.contentType).send(await metrics.metrics()),
   );
+
+  registerDashboard(app, controller);
 
   return app;
 }

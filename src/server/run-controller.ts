@@ -29,6 +29,7 @@ export class RunController {
   private durationTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<ResultDocument> | undefined;
   private readonly outcomeListeners = new Set<(o: ProbeOutcome, s: ProbeSession) => void>();
+  private readonly stopListeners = new Set<(doc: ResultDocument) => void>();
   /** Epoch ms of the last start. */
   startedAtEpochMs: number | undefined;
 
@@ -46,6 +47,11 @@ export class RunController {
   /** Calls `listener` with every probe outcome of every run. */
   onOutcome(listener: (o: ProbeOutcome, s: ProbeSession) => void): void {
     this.outcomeListeners.add(listener);
+  }
+
+  /** Calls `listener` with each run's final result, once it is saved (reports, notifications). */
+  onStop(listener: (doc: ResultDocument) => void): void {
+    this.stopListeners.add(listener);
   }
 
   /** Starts a run; `ZD_RUN_ACTIVE` if one is going. Synchronous, so two calls start one run. */
@@ -97,6 +103,13 @@ export class RunController {
       if (this.config.report.json) {
         try {
           writeFileAtomic(this.config.report.json, renderJson(doc));
+        } catch (err) {
+          process.stderr.write(`zerodown serve: ${(err as Error).message}\n`);
+        }
+      }
+      for (const listener of this.stopListeners) {
+        try {
+          listener(doc);
         } catch (err) {
           process.stderr.write(`zerodown serve: ${(err as Error).message}\n`);
         }

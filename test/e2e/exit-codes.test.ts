@@ -119,6 +119,37 @@ describe('zerodown run: exit codes', () => {
     }
   });
 
+  test('5: --abort-on-downtime stops a breaking deploy and --rollback restores the target', async () => {
+    const json = join(dir, 'aborted.json');
+    const r = await runCli([
+      'run',
+      '-u',
+      url,
+      ...FAST,
+      '--json',
+      json,
+      '--abort-on-downtime',
+      '200ms',
+      '--rollback',
+      `curl -s '${server.modeUrl('ok')}'`,
+      '--',
+      'sh',
+      '-c',
+      `curl -s '${server.modeUrl(503)}'; sleep 30`,
+    ]);
+    server.mode = { kind: 'ok' };
+    assert.equal(r.code, 5, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /ABORTED: {2}\d+ ms of downtime on \/health during the deploy \(max 200 ms\)/,
+    );
+    assert.match(r.stdout, /Verdict: ABORTED AND ROLLED BACK/);
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as ResultDocument;
+    assert.equal(doc.guard!.aborted, true);
+    assert.equal(doc.guard!.rollback!.exitCode, 0);
+    assert.equal(doc.guard!.recovered, true);
+  });
+
   test('130: SIGINT stops the deploy, and the partial result is still written', async () => {
     const json = join(dir, 'interrupted.json');
     const trap = join(dir, 'trapped');
@@ -186,6 +217,43 @@ describe('zerodown probe and report', () => {
       onStart: (pid) => setTimeout(() => process.kill(pid, 'SIGTERM'), 1200),
     });
     assert.equal(r.code, 130, r.stderr);
+  });
+
+  test('wait: until the new version answers, N times in a row, with the right body', async () => {
+    server.version = 'v1';
+    setTimeout(() => (server.version = 'v2'), 2000); // after the CLI has started up
+    const started = performance.now();
+    const r = await runCli([
+      'wait',
+      '--url',
+      server.url('/'),
+      '--version',
+      'v2',
+      '--consecutive',
+      '3',
+      '--interval',
+      '100ms',
+      '--body-contains',
+      'ok',
+      '--timeout',
+      '5s',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(performance.now() - started >= 2200, 'not before v2 answered 3 times');
+    assert.match(r.stderr, /\(version v1\)/);
+    const body = await runCli([
+      'wait',
+      '--url',
+      server.url('/'),
+      '--body-contains',
+      'healthy',
+      '--timeout',
+      '500ms',
+      '--interval',
+      '100ms',
+    ]);
+    assert.equal(body.code, 1);
+    assert.match(body.stderr, /body does not contain the text/);
   });
 
   test('report of a file that is not a result is a clear error', async () => {

@@ -27,6 +27,8 @@ export interface OutageRecord {
 /** A switchable HTTP server on 127.0.0.1. */
 export class FaultServer {
   mode: FaultMode = { kind: 'ok' };
+  /** Fail one request in this many with 500, whatever the mode (0: never). */
+  failEvery = 0;
   requests = 0;
   version = 'v1';
   private server: http.Server;
@@ -73,7 +75,25 @@ export class FaultServer {
     return this.url(`/__outage?status=${status}&ms=${ms}`);
   }
 
+  /** A URL that switches the server to answering `status` (or back to ok, with `ok`) until told otherwise. */
+  modeUrl(status: number | 'ok'): string {
+    return this.url(`/__mode?status=${status}`);
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.url?.startsWith('/__mode?')) {
+      const q = new URL(req.url, 'http://x').searchParams;
+      const status = q.get('status');
+      const slow = q.get('slow');
+      this.mode =
+        slow !== null
+          ? { kind: 'slow', delayMs: Number(slow) }
+          : status === 'ok'
+            ? { kind: 'ok' }
+            : { kind: 'status', status: Number(status) };
+      res.end('mode set');
+      return;
+    }
     if (req.url?.startsWith('/__outage?')) {
       const q = new URL(req.url, 'http://x').searchParams;
       this.outages.push(
@@ -83,6 +103,11 @@ export class FaultServer {
       return;
     }
     this.requests++;
+    if (this.failEvery > 0 && this.requests % this.failEvery === 0) {
+      res.statusCode = 500;
+      res.end('sporadic');
+      return;
+    }
     const m = this.mode;
     res.setHeader('x-app-version', this.version);
     switch (m.kind) {

@@ -1,0 +1,88 @@
+/**
+ * Slack incoming webhooks: a compact message with the verdict, the worst windows and a link to
+ * the report. The webhook URL is a secret: it never appears in logs.
+ */
+import type { NotifyConfig } from '../config/resolve.ts';
+import { formatDuration } from '../config/duration.ts';
+import {
+  codesText,
+  oneLine,
+  outcomeLabel,
+  outcomeOf,
+  worstWindows,
+  type RunOutcome,
+} from '../report/common.ts';
+import { apiOf, deployText, headline, verdictLine } from '../report/text.ts';
+import type { ResultDocument } from '../result.ts';
+import { post } from './deliver.ts';
+
+/** Windows listed in a Slack message at most. */
+export const SLACK_MAX_WINDOWS = 5;
+
+const ICON: Record<RunOutcome, string> = {
+  pass: ':white_check_mark:',
+  fail: ':x:',
+  degraded: ':large_yellow_circle:',
+  blocked: ':no_entry:',
+  aborted: ':leftwards_arrow_with_hook:',
+  'deploy-failed': ':warning:',
+  running: ':hourglass:',
+};
+
+/** The message posted to Slack (Block Kit, with `text` as the notification's fallback). */
+export function slackMessage(
+  doc: ResultDocument,
+  reportUrl: string | undefined,
+): { text: string; blocks: object[] } {
+  const outcome = outcomeOf(doc);
+  const sentence = verdictLine(doc).replace(/^Verdict: [^—]*— /, '');
+  const title = `zerodown ${outcomeLabel(outcome)}: ${headline(doc).replace(/^zerodown \S+: /, '')}`;
+  const facts = [`*API:* ${mrkdwn(apiOf(doc))}`, `*Run time:* ${formatDuration(doc.durationMs)}`];
+  if (doc.deploy) facts.push(`*Deploy:* ${mrkdwn(deployText(doc))}`);
+  if (doc.blocked) facts.push(`*Blocked:* ${mrkdwn(doc.blocked.reason)}`);
+  const blocks: object[] = [
+    section(`${ICON[outcome]} *${mrkdwn(title)}*\n${mrkdwn(sentence)}`),
+    { type: 'context', elements: [{ type: 'mrkdwn', text: facts.join('  ·  ') }] },
+  ];
+  const worst = worstWindows(doc, SLACK_MAX_WINDOWS);
+  if (worst.length > 0) {
+    const total = doc.endpoints.reduce((n, e) => n + e.downtime.windows.length, 0);
+    const lines = worst.map(({ endpoint, window: w }) => {
+      const phase = w.phase ? ` during ${mrkdwn(w.phase)}` : '';
+      const end = w.open ? 'end (still down)' : `+${(w.endMs / 1000).toFixed(2)} s`;
+      return `• *${mrkdwn(endpoint.name)}* +${(w.startMs / 1000).toFixed(2)} s → ${end}: *${formatDuration(w.durationMs)}*${phase} (${mrkdwn(codesText(w.errorCodes))})`;
+    });
+    const more = total > worst.length ? `\n…and ${total - worst.length} more` : '';
+    blocks.push(
+      section(
+        `*${worst.length === total ? 'Windows' : 'Worst windows'}*\n${lines.join('\n')}${more}`,
+      ),
+    );
+  }
+  if (reportUrl) blocks.push(section(`<${linkUrl(reportUrl)}|Open the report>`));
+  return { text: `${title}: ${sentence}`, blocks };
+}
+
+/** Posts the message to the Slack webhook. */
+export async function sendSlack(
+  doc: ResultDocument,
+  slack: NonNullable<NotifyConfig['slack']>,
+  notify: NotifyConfig,
+): Promise<void> {
+  const body = JSON.stringify(slackMessage(doc, notify.reportUrl));
+  await post(slack.webhookUrl, body, { 'content-type': 'application/json' }, notify.timeoutMs);
+}
+
+function section(text: string): object {
+  return { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } };
+}
+
+/** Escapes user text for Slack's mrkdwn (the three characters Slack asks to escape). */
+export function mrkdwn(text: string): string {
+  return oneLine(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A URL that cannot break out of `<url|label>`. */
+function linkUrl(url: string): string {
+  return url.replace(/\|/g, '%7C').replace(/>/g, '%3E').replace(/</g, '%3C');
+}

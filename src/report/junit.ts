@@ -1,0 +1,143 @@
+/**
+ * The JUnit XML report, so any CI shows downtime as a failed test: one test case per endpoint,
+ * failed (type `downtime`) with its windows as the message, in the common Ant/Jenkins JUnit
+ * format (one `testsuite` inside `testsuites`; suite properties; the text report as the suite's
+ * output). A `deploy` test case is added when the run had a deploy command. Pure: (doc) => string.
+ */
+import type { EndpointResult, ResultDocument } from '../result.ts';
+import { guardLines } from './guard-text.ts';
+import { apiOf, deployText, phasesText, renderText, windowText } from './text.ts';
+
+/** Renders a result document as JUnit XML. */
+export function renderJunit(doc: ResultDocument): string {
+  const failDegraded = doc.guard?.failOnDegraded === true;
+  const cases = doc.endpoints.map((e) => endpointCase(e, failDegraded));
+  const deploy = deployCase(doc);
+  if (deploy) cases.push(deploy);
+  const tests = cases.length;
+  const failures = cases.filter((c) => c.kind === 'failure').length;
+  const errors = cases.filter((c) => c.kind === 'error').length;
+  const time = seconds(doc.durationMs / 1000);
+  const counts = `tests="${tests}" failures="${failures}" errors="${errors}" time="${time}"`;
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="zerodown" ${counts}>`,
+    `  <testsuite name="zerodown" package="zerodown" id="0" ${counts} timestamp="${attr(doc.startedAt.slice(0, 19))}" hostname="localhost">`,
+    '    <properties>',
+    ...properties(doc).map(
+      ([name, value]) => `      <property name="${attr(name)}" value="${attr(value)}"/>`,
+    ),
+    '    </properties>',
+    ...cases.flatMap((c) => c.xml),
+    `    <system-out>${text(renderText(doc))}</system-out>`,
+    '    <system-err></system-err>',
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ];
+  return out.join('\n');
+}
+
+interface Case {
+  kind: 'pass' | 'failure' | 'error';
+  xml: string[];
+}
+
+function endpointCase(e: EndpointResult, failDegraded: boolean): Case {
+  const open = `    <testcase name="${attr(e.name)}" classname="zerodown" time="${seconds(e.totalTimeSeconds)}"`;
+  // Degraded fails the test only where it fails the pipeline (guard.degraded.fail).
+  if (e.verdict === 'pass' || (e.verdict === 'degraded' && !failDegraded)) {
+    return { kind: 'pass', xml: [`${open}/>`] };
+  }
+  const body = [
+    `${e.method} ${e.url}`,
+    `${e.totalRequests} requests at ${e.rate}/s, ${e.totalErrors} failed`,
+    ...e.downtime.windows.map((w, i) => windowText(w, i)),
+  ].join('\n');
+  return {
+    kind: 'failure',
+    xml: [
+      `${open}>`,
+      `      <failure message="${attr(e.reason)}" type="${e.verdict === 'fail' ? 'downtime' : 'degraded'}">${text(body)}</failure>`,
+      '    </testcase>',
+    ],
+  };
+}
+
+function deployCase(doc: ResultDocument): Case | undefined {
+  const open = (ms: number) =>
+    `    <testcase name="deploy" classname="zerodown" time="${seconds(ms / 1000)}"`;
+  if (doc.blocked) {
+    return {
+      kind: 'error',
+      xml: [
+        `${open(0)}>`,
+        `      <error message="${attr(`blocked: ${doc.blocked.reason}`)}" type="blocked">${text('The deploy command was not started.')}</error>`,
+        '    </testcase>',
+      ],
+    };
+  }
+  const d = doc.deploy;
+  if (!d) return undefined;
+  if (doc.guard?.aborted) {
+    return {
+      kind: 'failure',
+      xml: [
+        `${open(d.durationMs)}>`,
+        `      <failure message="${attr(`aborted and rolled back: ${doc.guard.reason ?? ''}`)}" type="aborted">${text(guardLines(doc.guard).join('\n'))}</failure>`,
+        '    </testcase>',
+      ],
+    };
+  }
+  if (d.exitCode === 0 && d.error === undefined)
+    return { kind: 'pass', xml: [`${open(d.durationMs)}/>`] };
+  return {
+    kind: 'failure',
+    xml: [
+      `${open(d.durationMs)}>`,
+      `      <failure message="${attr(deployText(doc))}" type="deploy">${text(d.command)}</failure>`,
+      '    </testcase>',
+    ],
+  };
+}
+
+function properties(doc: ResultDocument): [string, string][] {
+  const props: [string, string][] = [
+    ['verdict', doc.verdict],
+    ['zerodown.version', doc.tool.version],
+    ['api', apiOf(doc)],
+    ['startedAt', doc.startedAt],
+    ['durationMs', String(doc.durationMs)],
+  ];
+  const phases = phasesText(doc).replace(/^ \(|\)$/g, '');
+  if (phases) props.push(['phases', phases]);
+  if (doc.deploy) props.push(['deploy.command', doc.deploy.command]);
+  if (doc.budget.maxDowntimeMs !== null) {
+    props.push(['budget.maxDowntimeMs', String(doc.budget.maxDowntimeMs)]);
+  }
+  if (doc.interrupted) props.push(['interrupted', 'true']);
+  return props;
+}
+
+function seconds(s: number): string {
+  return s.toFixed(3);
+}
+
+/** Drops what XML 1.0 cannot carry at all (most control characters, lone surrogates). */
+function xmlSafe(s: string): string {
+  return s.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD');
+}
+
+/** Escapes text content. */
+function text(s: string): string {
+  return xmlSafe(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Escapes an attribute value (line breaks kept as references, not normalised to spaces). */
+function attr(s: string): string {
+  return text(s)
+    .replace(/"/g, '&quot;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\t/g, '&#9;');
+}

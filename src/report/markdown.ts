@@ -1,0 +1,191 @@
+/**
+ * The Markdown report, written for GitHub's job summary (`$GITHUB_STEP_SUMMARY`) and pull request
+ * comments: the verdict, a table of endpoints, the downtime windows, and a timeline of unicode
+ * sparklines (one column per slice of the run) that renders anywhere Markdown does. Every string
+ * from the document is escaped. Pure: (doc) => string.
+ */
+import { formatDuration } from '../config/duration.ts';
+import type { EndpointResult, ResultDocument } from '../result.ts';
+import {
+  codesText,
+  endpointMark,
+  oneLine,
+  outcomeLabel,
+  outcomeOf,
+  type RunOutcome,
+} from './common.ts';
+import { guardLines } from './guard-text.ts';
+import { apiOf, deployText, fmtMs, fmtS, headline, phasesText, verdictLine } from './text.ts';
+
+/** Windows listed at most (GitHub caps a job summary at 1 MiB). */
+export const MARKDOWN_MAX_WINDOWS = 50;
+/** Columns of the sparkline timeline. */
+export const SPARKLINE_COLUMNS = 60;
+
+const ICON: Record<RunOutcome, string> = {
+  pass: '✅',
+  fail: '❌',
+  degraded: '🟡',
+  blocked: '⛔',
+  aborted: '↩️',
+  'deploy-failed': '⚠️',
+  running: '⏳',
+};
+
+/** Renders a result document as GitHub-flavoured Markdown. */
+export function renderMarkdown(doc: ResultDocument): string {
+  const outcome = outcomeOf(doc);
+  const out: string[] = [];
+  out.push(`## ${ICON[outcome]} ${md(headline(doc))}`, '');
+  out.push(
+    `**${outcomeLabel(outcome)}** — ${md(verdictLine(doc).replace(/^Verdict: [^—]*— /, ''))}`,
+  );
+  out.push('');
+  out.push(`- **API:** ${md(apiOf(doc))}`);
+  out.push(`- **Run time:** ${formatDuration(doc.durationMs)}${md(phasesText(doc))}`);
+  if (doc.deploy) out.push(`- **Deploy:** ${md(deployText(doc))}`);
+  if (doc.blocked) out.push(`- **Blocked:** ${md(doc.blocked.reason)}`);
+  if (doc.budget.maxDowntimeMs !== null) {
+    out.push(`- **Budget:** ${formatDuration(doc.budget.maxDowntimeMs)} of downtime per endpoint`);
+  }
+  for (const line of guardLines(doc.guard)) {
+    const m = /^([^:]+):\s+(.*)$/.exec(line);
+    out.push(m ? `- **${md(m[1]!)}:** ${md(m[2]!)}` : `- ${md(line)}`);
+  }
+  out.push('', ...endpointTable(doc.endpoints), '');
+  const windows = windowTable(doc.endpoints);
+  if (windows.length > 0) out.push('### Downtime windows', '', ...windows, '');
+  const versions = versionLines(doc.endpoints);
+  if (versions.length > 0) out.push('### Versions', '', ...versions, '');
+  out.push('### Timeline', '', ...sparklines(doc), '');
+  out.push(`<sub>zerodown ${md(doc.tool.version)} · started ${md(doc.startedAt)}</sub>`, '');
+  return out.join('\n');
+}
+
+function endpointTable(endpoints: readonly EndpointResult[]): string[] {
+  const rows = [
+    '| | Endpoint | Requests | Failed | Errors | p50 | p90 | p99 | max | Downtime |',
+    '|:-:|---|--:|--:|---|--:|--:|--:|--:|---|',
+  ];
+  for (const e of endpoints) {
+    const mark = { fail: '❌', degraded: '🟡', warn: '⚠️', pass: '✅' }[endpointMark(e)];
+    const p = e.percentiles;
+    const n = e.downtime.windows.length;
+    const down = e.downtime.isDowntime
+      ? `${formatDuration(e.downtime.totalMs)} in ${n} window${n === 1 ? '' : 's'}${e.verdict !== 'fail' ? ' (within budget)' : ''}`
+      : 'none';
+    rows.push(
+      `| ${mark} | **${md(e.name)}**<br>${md(e.method)} ${md(e.url)} | ${e.totalRequests} | ${e.totalErrors} | ${md(codesText(e.errorCodes, ' ×')) || '—'} | ${fmtMs(p['50'])} | ${fmtMs(p['90'])} | ${fmtMs(p['99'])} | ${fmtMs(e.maxLatencyMs)} | ${down} |`,
+    );
+  }
+  return rows;
+}
+
+function windowTable(endpoints: readonly EndpointResult[]): string[] {
+  const total = endpoints.reduce((n, e) => n + e.downtime.windows.length, 0);
+  if (total === 0) return [];
+  const rows = [
+    '| Endpoint | # | From | To | Duration | Phase | Errors |',
+    '|---|--:|--:|--:|--:|---|---|',
+  ];
+  let listed = 0;
+  for (const e of endpoints) {
+    for (const [i, w] of e.downtime.windows.entries()) {
+      if (listed === MARKDOWN_MAX_WINDOWS) break;
+      listed++;
+      const checks = w.checks ? ` [${Object.keys(w.checks).join(', ')}]` : '';
+      const stall = w.clientStall ? ' (zerodown fell behind here: read with care)' : '';
+      rows.push(
+        `| ${md(e.name)} | ${i + 1} | +${fmtS(w.startMs)} | ${w.open ? 'end (still down)' : `+${fmtS(w.endMs)}`} | **${formatDuration(w.durationMs)}** | ${md(w.phase ?? '')} | ${md(codesText(w.errorCodes, ' ×') + checks)}${stall} |`,
+      );
+    }
+  }
+  if (listed < total) {
+    rows.push(
+      '',
+      `…and ${total - listed} more windows: see the result document or the HTML report.`,
+    );
+  }
+  return rows;
+}
+
+function versionLines(endpoints: readonly EndpointResult[]): string[] {
+  const lines: string[] = [];
+  for (const e of endpoints) {
+    if (!e.versions || e.versions.length === 0) continue;
+    const vs = e.versions.map((v) => `${md(v.version)} (+${fmtS(v.firstMs)} → +${fmtS(v.lastMs)})`);
+    const mixed = e.mixedMs ? `, both answering for ${formatDuration(e.mixedMs)}` : '';
+    lines.push(`- **${md(e.name)}:** ${vs.join(' → ')}${mixed}`);
+  }
+  return lines;
+}
+
+const LEVELS = '▁▂▃▄▅▆▇█';
+
+/**
+ * One line per endpoint: the share of failed probes in each column of the run (`▁` none,
+ * `█` all; a blank column had no probes), under a line naming the phases where they begin.
+ */
+export function sparklines(doc: ResultDocument, columns = SPARKLINE_COLUMNS): string[] {
+  const spanMs = Math.max(doc.durationMs, 1);
+  const colMs = spanMs / columns;
+  const names = doc.endpoints.map((e) => oneLine(e.name).replace(/`/g, "'"));
+  const width = Math.min(Math.max(6, ...names.map((n) => [...n].length)), 40);
+  const label = (s: string) => {
+    const chars = [...s];
+    return chars.length > width ? `${chars.slice(0, width - 1).join('')}…` : s.padEnd(width);
+  };
+  const end = `+${formatDuration(doc.durationMs)}`;
+  const lines = [`${label('')}  +0 s${end.padStart(Math.max(columns - 4, end.length + 1))}`];
+  if (doc.phases.length > 1) lines.push(`${label('phases')}  ${phaseRow(doc, colMs, columns)}`);
+  doc.endpoints.forEach((e, i) => {
+    const ok = new Array<number>(columns).fill(0);
+    const failed = new Array<number>(columns).fill(0);
+    // A point counts in every column its interval overlaps (short runs: a point spans several).
+    const intervalMs = e.timeline.intervalMs;
+    for (const p of e.timeline.points) {
+      const first = Math.min(columns - 1, Math.floor(p.startMs / colMs));
+      const last = Math.min(columns - 1, Math.ceil((p.startMs + intervalMs) / colMs) - 1);
+      for (let c = first; c <= Math.max(first, last); c++) {
+        ok[c]! += p.ok;
+        failed[c]! += p.failed;
+      }
+    }
+    let row = '';
+    for (let c = 0; c < columns; c++) {
+      const n = ok[c]! + failed[c]!;
+      if (n === 0) row += ' ';
+      else if (failed[c] === 0) row += LEVELS[0];
+      else row += LEVELS[1 + Math.min(6, Math.floor((failed[c]! / n) * 7))];
+    }
+    lines.push(`${label(names[i]!)}  ${row.trimEnd()}`);
+  });
+  const secs = formatDuration(colMs);
+  return [
+    '```text',
+    ...lines,
+    '```',
+    `<sub>Share of failed probes over the run, ${md(secs)} a column: ▁ none … █ all failed.</sub>`,
+  ];
+}
+
+function phaseRow(doc: ResultDocument, colMs: number, columns: number): string {
+  const row = new Array<string>(columns).fill(' ');
+  for (const p of doc.phases) {
+    const start = Math.min(columns - 1, Math.round(p.startMs / colMs));
+    const end = Math.min(columns, Math.round(p.endMs / colMs));
+    const text = `${start === 0 ? '' : '|'}${oneLine(p.name).replace(/`/g, "'")}`;
+    for (let c = start, k = 0; c < end && k < text.length; c++, k++) row[c] = text[k]!;
+  }
+  return row.join('').trimEnd();
+}
+
+/** Escapes user text for Markdown (tables included): one line, no markup, no HTML, no mention. */
+export function md(text: string): string {
+  return oneLine(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/@/g, '&#64;')
+    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`);
+}
