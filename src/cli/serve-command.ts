@@ -9,8 +9,6 @@ import { ZerodownError } from '../errors.ts';
 import { sendNotifications } from '../notify/dispatch.ts';
 import { renderHtml } from '../report/html.ts';
 import { isLoopback } from '../server/auth.ts';
-import { buildServer } from '../server/app.ts';
-import { RunController } from '../server/run-controller.ts';
 import { sleep } from '../util/sleep.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import { addSharedOptions, configFromFlags, type SharedFlags } from './options.ts';
@@ -64,6 +62,12 @@ export function registerServe(program: Command, exit: (code: number) => void): v
         exit(await detach(flags, token));
         return;
       }
+      // Loaded here, not at the top: the server's dependencies (fastify, prom-client) would
+      // cost every other command tens of MB of memory.
+      const [{ buildServer }, { RunController }] = await Promise.all([
+        import('../server/app.ts'),
+        import('../server/run-controller.ts'),
+      ]);
       const controller = new RunController(config, flags.dataDir);
       // Each run's end: the other report files (the controller writes the JSON) and notifications.
       const delivering = new Set<Promise<unknown>>();

@@ -10,7 +10,6 @@ import { isFailure } from '../report/common.ts';
 import type { ResultDocument } from '../result.ts';
 import { sleep } from '../util/sleep.ts';
 import { DeliveryError, originOf } from './deliver.ts';
-import { sendEmail } from './email.ts';
 import { sendSlack } from './slack.ts';
 import { sendWebhook } from './webhook.ts';
 
@@ -57,7 +56,8 @@ export async function sendNotifications(
     jobs.push({
       channel: 'email',
       where: `${email.host}:${email.port}`,
-      send: () => sendEmail(doc, email, notify),
+      // nodemailer is loaded only when email is configured: it is heavy.
+      send: async () => (await import('./email.ts')).sendEmail(doc, email, notify),
     });
   }
   return Promise.all(
