@@ -137,10 +137,11 @@ export class ProbeEngine {
       return;
     }
     const delay = wakeAt - this.nowMs();
-    // setTimeout has 1 ms granularity and fires late rather than early; below that, yield once
-    // to I/O and come straight back.
-    if (delay >= 1) this.timer = setTimeout(this.tick, Math.floor(delay));
-    else this.immediate = setImmediate(this.tick);
+    // Never spin: yielding with setImmediate until a probe is due burns a whole core at
+    // 1000/s. A timer has 1 ms granularity and fires late rather than early, so wake at the
+    // whole millisecond (lateness stays under ~1.5 ms) — or at once when already due.
+    if (delay <= 0) this.immediate = setImmediate(this.tick);
+    else this.timer = setTimeout(this.tick, Math.max(1, Math.floor(delay)));
   };
 
   private fire(lane: Lane, seq: number, scheduledMs: number, now: number): void {
