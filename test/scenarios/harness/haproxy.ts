@@ -69,9 +69,13 @@ function haproxyConf(port: number, socket: string, servers: readonly HAProxyServ
 global
   stats socket ${socket} mode 600 level admin
   stats timeout 10s
+  # Every request, with the server that answered and its timings, in <dir>/logs/haproxy.log.
+  log stderr format raw local0
 
 defaults
   mode http
+  log global
+  option httplog
   # A request to a stopped server: refused, retried twice 200 ms apart (HAProxy waits
   # min(timeout connect, 1 s) between retries), then 503 after ~400 ms, within the probes' 1 s.
   timeout connect 200ms
