@@ -253,6 +253,7 @@ describe('the GitHub Action (action.yml → action/entrypoint.sh)', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'zd-action-'));
     for (const failOn of ['true', 'false']) {
       const out = join(cwd, `out-${failOn}`);
+      const summary = join(cwd, `summary-${failOn}.md`);
       writeFileSync(out, '');
       const r = await bash(entry, {
         cwd,
@@ -260,6 +261,8 @@ describe('the GitHub Action (action.yml → action/entrypoint.sh)', () => {
           ...process.env,
           GITHUB_ACTION_PATH: ROOT,
           GITHUB_OUTPUT: out,
+          GITHUB_STEP_SUMMARY: summary,
+          GITHUB_ACTIONS: 'true',
           INPUT_MODE: 'run',
           INPUT_URLS: `${target.url('/a')}\n  ${target.url('/b')}  \n`,
           INPUT_RATE: '50',
