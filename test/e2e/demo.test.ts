@@ -68,7 +68,8 @@ void test(
       assert.match(rolling, /zerodown \S+: No downtime happened/);
       assert.doesNotMatch(rolling, /window \d+:/);
       assert.match(rolling, /Verdict: PASS/);
-      assert.match(rolling, /versions: v1 .* → v2 .*, mixed for /);
+      assert.match(rolling, /versions: v1 .* → v2 /);
+      assert.match(rolling, /cutover v1 → v2 at \+[\d.]+ s, mixed for /);
 
       assert.match(summary, /✗ naive restart: exit code 1 \(downtime\) — the pipeline FAILS here/);
       assert.match(summary, /✓ rolling restart with draining: exit code 0 \(no downtime\)/);
