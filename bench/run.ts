@@ -4,7 +4,7 @@
  * measured. Every figure is printed as a table and written to bench/results/latest.json.
  *
  * Environment:
- *   BENCH_ONLY=fidelity,maxrate,memory,detection   sections to run (default: all)
+ *   BENCH_ONLY=fidelity,maxrate,memory,detection,guard   sections to run (default: all)
  *   BENCH_MEMORY_MINUTES=10                        length of the memory run
  *   BENCH_FIDELITY_SECONDS=10                      length of each fidelity trial
  *
@@ -27,11 +27,12 @@ import {
 } from './lib/proc.ts';
 import { ROOT, snapshotZerodown } from './lib/tools.ts';
 import { renderDetection, runDetection } from './sections/detection.ts';
+import { renderGuard, runGuard } from './sections/guard.ts';
 import { renderFidelity, runFidelity } from './sections/fidelity.ts';
 import { renderMaxRate, runMaxRate } from './sections/maxrate.ts';
 import { renderMemory, runMemory } from './sections/memory.ts';
 
-const SECTIONS = ['fidelity', 'maxrate', 'memory', 'detection'] as const;
+const SECTIONS = ['fidelity', 'maxrate', 'memory', 'detection', 'guard'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const only = parseOnly(process.env.BENCH_ONLY);
@@ -43,6 +44,13 @@ let nginx: Nginx | undefined;
 
 function log(text: string): void {
   process.stdout.write(`${text}\n`);
+}
+
+const sectionSeconds: Record<string, number> = {};
+
+function timing(section: string, t0: number): void {
+  sectionSeconds[section] = Math.round((performance.now() - t0) / 1000);
+  figures.sectionSeconds = sectionSeconds;
 }
 
 function heading(text: string): void {
@@ -137,27 +145,43 @@ async function main(): Promise<void> {
 
   if (only.has('fidelity') && nginx) {
     heading(`1. Rate fidelity (${fidelitySeconds} s per trial)`);
+    const t0 = performance.now();
     const r = await runFidelity(nginx, [1000, 5000], fidelitySeconds, log);
+    timing('fidelity', t0);
     figures.fidelity = r;
     log(`\n${renderFidelity(r)}`);
   }
   if (only.has('maxrate') && nginx) {
     heading('2. Highest sustained rate of one zerodown process');
+    const t0 = performance.now();
     const r = await runMaxRate(nginx, log);
+    timing('maxrate', t0);
     figures.maxrate = r;
     log(`\n${renderMaxRate(r)}`);
   }
   if (only.has('memory') && nginx) {
     heading(`3. Memory at 1000 probes/s for ${memoryMinutes} min`);
+    const t0 = performance.now();
     const r = await runMemory(nginx, memoryMinutes, log);
+    timing('memory', t0);
     figures.memory = r;
     log(`\n${renderMemory(r)}`);
   }
   if (only.has('detection')) {
     heading('4. Detection of 1000 ms outages at 100 probes/s');
+    const t0 = performance.now();
     const r = await runDetection(log);
+    timing('detection', t0);
     figures.detection = r;
     log(`\n${renderDetection(r)}`);
+  }
+  if (only.has('guard')) {
+    heading('5. Guard: from a breach to the rollback');
+    const t0 = performance.now();
+    const r = await runGuard(log);
+    timing('guard', t0);
+    figures.guard = r;
+    log(`\n${renderGuard(r)}`);
   }
   figures.finishedAt = new Date().toISOString();
   figures.wallSeconds = Math.round((Date.now() - started.getTime()) / 1000);
@@ -175,7 +199,9 @@ process.on('exit', () => {
 try {
   await main();
   await cleanup();
-  log(`\nfigures written to ${writeFigures()} (${String(figures.wallSeconds)} s in all)`);
+  const parts = Object.entries(sectionSeconds).map(([k, v]) => `${k} ${v} s`);
+  log(`\nfigures written to ${writeFigures()}`);
+  log(`time: ${String(figures.wallSeconds)} s in all (${parts.join(', ')})`);
 } catch (err) {
   await cleanup();
   figures.error = String((err as Error)?.stack ?? err);
