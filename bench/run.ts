@@ -14,7 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { setQuietBudget } from './lib/cpu.ts';
 import { Nginx } from './lib/nginx.ts';
 import {
@@ -109,10 +109,10 @@ async function main(): Promise<void> {
     });
     if (r.status !== 0) throw new Error('could not install nginx (scripts/system-deps.sh nginx)');
   }
-  snapshotZerodown();
+  const snapshot = snapshotZerodown();
   const started = new Date();
-  // Other work may share the machine: each trial waits (≤ 5 s) for a quiet moment, 1 min in all.
-  setQuietBudget(60_000);
+  // Other work may share the machine: each trial waits (≤ 5 s) for a quiet moment, 40 s in all.
+  setQuietBudget(40_000);
   figures.machine = {
     startedAt: started.toISOString(),
     node: process.version,
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       : 'pinning: not possible (no taskset or one core): figures are noisier',
   );
   log(`sections: ${[...only].join(', ')}`);
-  log('zerodown under test: a copy of dist/ taken now (bench/results/zerodown-snapshot)');
+  log(`zerodown under test: a copy of dist/ taken now (${relative(ROOT, snapshot)})`);
 
   if (needNginx) {
     nginx = await Nginx.start();

@@ -106,10 +106,10 @@ export async function waitForQuiet(maxMs: number, busyPct = 30): Promise<number>
   const t0 = performance.now();
   const limit = Math.min(maxMs, quietBudgetMs);
   for (let i = 0; i < 120; i++) {
-    const pct = await machineBusyPct(500);
+    const pct = await machineBusyPct(300);
     const waited = performance.now() - t0;
     if (pct < busyPct || waited >= limit) break;
-    await delay(500);
+    await delay(200);
   }
   const waited = performance.now() - t0;
   quietBudgetMs = Math.max(0, quietBudgetMs - waited);

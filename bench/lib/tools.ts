@@ -25,12 +25,13 @@ const AUTOCANNON = join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 const LOADTEST = join(ROOT, 'node_modules', 'loadtest', 'bin', 'loadtest.js');
 
 /**
- * Copies the built CLI (dist/*.js and package.json) to bench/results/zerodown-snapshot and runs
+ * Copies the built CLI (dist/*.js and package.json) to bench/results/zerodown-snapshot-PID and runs
  * that copy from then on, so a rebuild of dist/ during the benchmark cannot change or break the
  * binary under test. Inside the repository, so its imports still find node_modules.
  */
 export function snapshotZerodown(): string {
-  const dir = join(ROOT, 'bench', 'results', 'zerodown-snapshot');
+  // Per process: two benchmarks at once must not delete each other's copy.
+  const dir = join(ROOT, 'bench', 'results', `zerodown-snapshot-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   trackTempDir(dir);
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), {

@@ -69,7 +69,7 @@ export async function runFidelity(
     for (const tool of ['zerodown', 'autocannon', 'loadtest'] as const) {
       log(`  ${tool} at ${rate}/s for ${durationS} s…`);
       trials.push(await trial(nginx, tool, rate, durationS));
-      await delay(1000);
+      await delay(300);
     }
   }
   const zd = (rate: number) => trials.find((t) => t.tool === 'zerodown' && t.rate === rate);

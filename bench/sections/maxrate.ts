@@ -149,7 +149,7 @@ async function step(nginx: Nginx, rate: number, log: (t: string) => void): Promi
   if (achievedPct === null || achievedPct < 99) failures.push('rate < 99%');
   if (ep.totalRequests < expected) failures.push('recorded < expected');
   if (server.arrivals !== ep.totalRequests) failures.push('server count ≠ recorded');
-  await delay(1000);
+  await delay(300);
   return {
     rate,
     durationS: STEP_SECONDS,
