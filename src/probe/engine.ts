@@ -27,6 +27,9 @@ export interface EngineOptions {
   maxInflight?: number;
 }
 
+/** Sampling interval of the event-loop delay monitor (ms). */
+const LOOP_RESOLUTION_MS = 10;
+
 interface Lane {
   index: number;
   config: EndpointConfig;
@@ -43,7 +46,7 @@ export class ProbeEngine {
   private readonly lanes: Lane[];
   private readonly onOutcome: (o: ProbeOutcome) => void;
   private readonly stallTracker = new StallTracker();
-  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   private origin = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
@@ -107,8 +110,11 @@ export class ProbeEngine {
     return {
       latenessMs: this.stallTracker.latenessMs(),
       eventLoopDelayMs: {
-        p99: this.loopDelay.count ? ns(this.loopDelay.percentile(99)) : 0,
-        max: this.loopDelay.count ? ns(this.loopDelay.max) : 0,
+        // The histogram holds whole timer intervals; the delay is what exceeds the interval.
+        p99: this.loopDelay.count
+          ? Math.max(0, ns(this.loopDelay.percentile(99)) - LOOP_RESOLUTION_MS)
+          : 0,
+        max: this.loopDelay.count ? Math.max(0, ns(this.loopDelay.max) - LOOP_RESOLUTION_MS) : 0,
       },
       sent: this.stallTracker.sent,
       skipped: this.stallTracker.skipped,
@@ -150,12 +156,15 @@ export class ProbeEngine {
       this.emitSkipped(lane, seq, scheduledMs);
       return;
     }
-    this.stallTracker.sentLate(scheduledMs, now - scheduledMs);
+    // Read the clock per probe, not once per tick: in a burst, the time spent sending the
+    // earlier probes is lateness of the later ones too.
+    const sentMs = this.nowMs();
+    this.stallTracker.sentLate(scheduledMs, sentMs - scheduledMs);
     const probe = new InflightProbe(
       seq,
       scheduledMs,
-      now,
-      now + lane.config.timeoutMs,
+      sentMs,
+      sentMs + lane.config.timeoutMs,
       (p, result, endMs) => this.completed(lane, p, result, endMs),
     );
     lane.queue.push(probe);
