@@ -15,6 +15,7 @@ import {
   type ResultDocument,
 } from './result.ts';
 import { VERSION } from './version.ts';
+import { round3 } from './analysis/histogram.ts';
 
 /** Extra parts of the result a caller (run, server) adds. */
 export interface ResultExtras {
@@ -106,8 +107,8 @@ export class ProbeSession {
     const now = this.nowMs();
     const phases = this.phaseList.map((p) => ({
       name: p.name,
-      startMs: round(p.startMs),
-      endMs: round(Number.isNaN(p.endMs) ? now : p.endMs),
+      startMs: round3(p.startMs),
+      endMs: round3(Number.isNaN(p.endMs) ? now : p.endMs),
     }));
     const engine = this.engine.report();
     const endpoints = this.stats.map((s) =>
@@ -120,7 +121,7 @@ export class ProbeSession {
       running: this.running,
       startedAt: (this.startedAtDate ?? new Date()).toISOString(),
       endedAt: this.endedAtDate?.toISOString() ?? null,
-      durationMs: round(now),
+      durationMs: round3(now),
       phases,
       budget: { maxDowntimeMs: this.config.maxDowntimeMs ?? null },
       endpoints,
@@ -148,8 +149,4 @@ export class ProbeSession {
   private processedThrough(ms: number): boolean {
     return this.stats.every((s, i) => this.engine.scheduledMs(i, s.cursor) > ms);
   }
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }

@@ -9,6 +9,7 @@
  * it; a window still failing at the end is `open` and ends at the last probe.
  */
 import type { DowntimeWindow } from '../result.ts';
+import { round3 } from './histogram.ts';
 
 /** One probe as far as windows care, fed in sequence order. */
 export interface WindowInput {
@@ -30,7 +31,7 @@ export class DowntimeDetector {
     if (p.ok) {
       if (this.current) {
         this.current.endMs = p.scheduledMs;
-        this.current.durationMs = round(p.scheduledMs - this.current.startMs);
+        this.current.durationMs = round3(p.scheduledMs - this.current.startMs);
         this.closedTotalMs += this.current.durationMs;
         this.closed.push(this.current);
         this.current = undefined;
@@ -38,8 +39,8 @@ export class DowntimeDetector {
       return;
     }
     const w = (this.current ??= {
-      startMs: round(p.scheduledMs),
-      endMs: round(p.scheduledMs),
+      startMs: round3(p.scheduledMs),
+      endMs: round3(p.scheduledMs),
       durationMs: 0,
       open: true,
       failures: 0,
@@ -62,11 +63,11 @@ export class DowntimeDetector {
   windows(): DowntimeWindow[] {
     const out = this.closed.map((w) => ({ ...w, open: false }));
     if (this.current) {
-      const endMs = round(this.lastMs);
+      const endMs = round3(this.lastMs);
       out.push({
         ...this.current,
         endMs,
-        durationMs: round(endMs - this.current.startMs),
+        durationMs: round3(endMs - this.current.startMs),
         open: true,
       });
     }
@@ -76,10 +77,6 @@ export class DowntimeDetector {
   /** Summed window time so far, in ms. */
   totalMs(): number {
     const open = this.current ? this.lastMs - this.current.startMs : 0;
-    return round(this.closedTotalMs + open);
+    return round3(this.closedTotalMs + open);
   }
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }

@@ -12,6 +12,7 @@ import type { ProbeSession } from '../session.ts';
 import { aborted, sleep } from '../util/sleep.ts';
 import { compareCanary, type PhaseSampler } from './comparisons.ts';
 import { GuardMonitor, type Breach } from './monitor.ts';
+import { round3 } from '../analysis/histogram.ts';
 
 /** How the deploy phase ended. */
 export interface GuardedDeployOutcome {
@@ -81,7 +82,7 @@ export async function runGuardedDeploy(options: {
   for (const [i, step] of steps.entries()) {
     const rec = stages[i]!;
     phase(staged ? `deploy:${step.name}` : 'deploy');
-    rec.startMs = round(session.nowMs());
+    rec.startMs = round3(session.nowMs());
     let proc: DeployProcess;
     try {
       proc = new DeployProcess(step.argv, output);
@@ -98,7 +99,7 @@ export async function runGuardedDeploy(options: {
         ? await proc.terminate(30_000, signalName(signal?.reason))
         : await proc.terminate(g.killGraceMs);
       Object.assign(rec, {
-        endMs: round(session.nowMs()),
+        endMs: round3(session.nowMs()),
         exitCode: ended.exitCode,
         signal: ended.signal,
         status: 'aborted',
@@ -108,7 +109,7 @@ export async function runGuardedDeploy(options: {
       break;
     }
     Object.assign(rec, {
-      endMs: round(session.nowMs()),
+      endMs: round3(session.nowMs()),
       exitCode: exit.exitCode,
       signal: exit.signal,
     });
@@ -122,7 +123,7 @@ export async function runGuardedDeploy(options: {
       await sleep(step.bakeMs, AbortSignal.any([breachCtl.signal, ...(signal ? [signal] : [])]));
       if (signal?.aborted && !breachCtl.signal.aborted) interrupted = true;
     }
-    rec.bakeEndMs = round(session.nowMs());
+    rec.bakeEndMs = round3(session.nowMs());
     rec.status = 'done';
     // The canary comparison as a threshold: judged on everything since the deploy began.
     const canary =
@@ -136,7 +137,7 @@ export async function runGuardedDeploy(options: {
         threshold: 'canary',
         endpoint: canary.canary,
         reason: `canary ${canary.canary} worse than ${canary.baseline}: ${why}`,
-        measurableAtMs: round(session.nowMs()),
+        measurableAtMs: round3(session.nowMs()),
       });
     }
     if (breachCtl.signal.aborted || interrupted) break;
@@ -146,8 +147,8 @@ export async function runGuardedDeploy(options: {
     command: commandText,
     exitCode: lastExit.exitCode,
     signal: lastExit.signal,
-    durationMs: round(session.nowMs() - deployStartMs),
-    startMs: round(deployStartMs),
+    durationMs: round3(session.nowMs() - deployStartMs),
+    startMs: round3(deployStartMs),
   };
   if (lastExit.error !== undefined) deploy.error = lastExit.error;
   if (staged) guard.stages = stages;
@@ -184,7 +185,7 @@ async function rollBack(
   const records: RollbackRecord[] = [];
   for (const job of jobs) {
     const tail = new Tail();
-    const startMs = round(session.nowMs());
+    const startMs = round3(session.nowMs());
     let exit: DeployExit;
     try {
       const proc = new DeployProcess([job.command], {
@@ -206,7 +207,7 @@ async function rollBack(
       exitCode: exit.exitCode,
       signal: exit.signal,
       startMs,
-      endMs: round(session.nowMs()),
+      endMs: round3(session.nowMs()),
       output: tail.text,
     };
     if (job.stage !== undefined) record.stage = job.stage;
@@ -218,8 +219,4 @@ async function rollBack(
 
 function signalName(reason: unknown): NodeJS.Signals {
   return reason === 'SIGINT' || reason === 'SIGTERM' || reason === 'SIGHUP' ? reason : 'SIGTERM';
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }

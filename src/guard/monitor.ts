@@ -8,6 +8,7 @@ import type { ProbeOutcome } from '../probe/outcome.ts';
 import type { ProbeSession } from '../session.ts';
 import { conditionHolds } from './prometheus.ts';
 import type { Threshold } from './schema.ts';
+import { round3 } from '../analysis/histogram.ts';
 
 /** A threshold that was crossed. */
 export interface Breach {
@@ -135,7 +136,7 @@ export class GuardMonitor {
 
   private fire(b: Omit<Breach, 'atMs'>): void {
     if (this.breach) return;
-    this.breach = { ...b, atMs: round(this.session.nowMs()) };
+    this.breach = { ...b, atMs: round3(this.session.nowMs()) };
     this.disarm();
     this.onBreach(this.breach);
   }
@@ -147,7 +148,7 @@ export class GuardMonitor {
     lane.push({ tMs, ok: o.ok, latencyMs: o.latencyMs }, this.keepMs);
     lane.streak = o.ok ? 0 : lane.streak + 1;
     if (o.ok) lane.lastOkMs = tMs;
-    const at = round(tMs);
+    const at = round3(tMs);
     const name = this.name(o.endpoint);
     for (const t of this.thresholds) {
       if ('consecutiveFailures' in t && this.applies(t.consecutiveFailures.endpoint, o.endpoint)) {
@@ -180,7 +181,7 @@ export class GuardMonitor {
       this.fire({
         threshold: 'errorRate',
         endpoint: this.name(i),
-        measurableAtMs: round(last),
+        measurableAtMs: round3(last),
         reason: `error rate ${(rate * 100).toFixed(1)}% on ${this.name(i)} over ${t.window} ms (${failed}/${recent.length}; max ${(t.max * 100).toFixed(1)}%)`,
       });
     }
@@ -225,7 +226,7 @@ export class GuardMonitor {
             this.fire({
               threshold: 'latency',
               endpoint: this.name(i),
-              measurableAtMs: round(Math.max(...recent.map((r) => r.tMs))),
+              measurableAtMs: round3(Math.max(...recent.map((r) => r.tMs))),
               reason: `p${t.latency.percentile} latency ${value.toFixed(1)} ms on ${this.name(i)} over ${t.latency.window} ms (max ${t.latency.max} ms)`,
             });
           }
@@ -237,7 +238,7 @@ export class GuardMonitor {
             this.fire({
               threshold: 'noTraffic',
               endpoint: this.name(i),
-              measurableAtMs: round(lane.lastOkMs + t.noTraffic.window),
+              measurableAtMs: round3(lane.lastOkMs + t.noTraffic.window),
               reason: `nothing happens on ${this.name(i)}: no successful probe for ${Math.round(now - lane.lastOkMs)} ms (max ${t.noTraffic.window} ms)`,
             });
           }
@@ -253,7 +254,7 @@ export class GuardMonitor {
             if (r.holds && this.timer) {
               this.fire({
                 threshold: `prometheus:${p.name}`,
-                measurableAtMs: round(this.session.nowMs()),
+                measurableAtMs: round3(this.session.nowMs()),
                 reason: `${p.name}: ${r.detail}`,
               });
             }
@@ -265,8 +266,4 @@ export class GuardMonitor {
       }
     });
   }
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }

@@ -3,7 +3,7 @@
  * probes, and the periods when it fell behind (stalls), so those are never read as the target's
  * downtime.
  */
-import { LatencyHistogram } from '../analysis/histogram.ts';
+import { LatencyHistogram, round3 } from '../analysis/histogram.ts';
 import type { EngineStall } from '../result.ts';
 
 /** A send later than this marks a stall (ms). */
@@ -36,21 +36,21 @@ export class StallTracker {
     const c = this.current;
     if (c && startMs - c.endMs <= STALL_GAP_MS) {
       c.endMs = Math.max(c.endMs, endMs);
-      c.maxLateMs = Math.max(c.maxLateMs, round(lateMs));
+      c.maxLateMs = Math.max(c.maxLateMs, round3(lateMs));
       c.skipped += skipped;
       return;
     }
     this.current = {
-      startMs: round(startMs),
-      endMs: round(endMs),
-      maxLateMs: round(lateMs),
+      startMs: round3(startMs),
+      endMs: round3(endMs),
+      maxLateMs: round3(lateMs),
       skipped,
     };
     this.list.push(this.current);
   }
 
   stalls(): EngineStall[] {
-    return this.list.map((s) => ({ ...s, endMs: round(s.endMs) }));
+    return this.list.map((s) => ({ ...s, endMs: round3(s.endMs) }));
   }
 
   latenessMs(): { p50: number; p99: number; max: number } {
@@ -60,8 +60,4 @@ export class StallTracker {
       max: this.lateness.maxMs ?? 0,
     };
   }
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }
