@@ -6,7 +6,7 @@ import { ZerodownError } from '../errors.ts';
 import type { ZerodownConfig } from '../config/resolve.ts';
 import { renderJson } from '../report/json.ts';
 import type { ProbeSession } from '../session.ts';
-import { runDeploy, runProbe } from '../run.ts';
+import { runDeploy, runProbe, type RunOutcome } from '../run.ts';
 import { sendNotifications } from '../notify/dispatch.ts';
 import { emitResult, interruptSignal, writeFileAtomic } from './outputs.ts';
 import { addSharedOptions, configFromFlags, type SharedFlags } from './options.ts';
@@ -44,11 +44,8 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
         'run: the config has guard.stages; give no command after --',
       );
     }
-    const progress = new Progress(process.stderr, flags.progress !== false);
-    const { signal, dispose } = interruptSignal();
-    let session: ProbeSession | undefined;
-    try {
-      const outcome = await runDeploy({
+    await runReported(config, flags, exit, ({ signal, progress, onSession }) =>
+      runDeploy({
         config,
         command,
         signal,
@@ -56,24 +53,11 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
           stdout: (chunk) => progress.write(process.stdout, chunk),
           stderr: (chunk) => progress.write(process.stderr, chunk),
         },
-        onSession: (s) => {
-          session = s;
-          progress.attach(s);
-        },
+        onSession,
         onPhase: (phase) =>
           progress.note(phaseMessage(phase, config.warmupMs, config.settleMs, command)),
-      });
-      progress.stop();
-      emitResult(outcome.result, config.report);
-      await sendNotifications(outcome.result, config.notify);
-      exit(outcome.exitCode);
-    } catch (err) {
-      saveWhatWasMeasured(session, config);
-      throw err;
-    } finally {
-      progress.stop();
-      dispose();
-    }
+      }),
+    );
   });
 }
 
@@ -84,30 +68,50 @@ export function registerProbe(program: Command, exit: (code: number) => void): v
     .description('probe for --duration (or until SIGINT/SIGTERM), then report');
   addSharedOptions(cmd, false).action(async (flags: SharedFlags) => {
     const config = configFromFlags(flags);
-    const progress = new Progress(process.stderr, flags.progress !== false);
-    const { signal, dispose } = interruptSignal();
-    let session: ProbeSession | undefined;
-    try {
-      const outcome = await runProbe({
-        config,
-        signal,
-        onSession: (s) => {
-          session = s;
-          progress.attach(s);
-        },
-      });
-      progress.stop();
-      emitResult(outcome.result, config.report);
-      await sendNotifications(outcome.result, config.notify);
-      exit(outcome.exitCode);
-    } catch (err) {
-      saveWhatWasMeasured(session, config);
-      throw err;
-    } finally {
-      progress.stop();
-      dispose();
-    }
+    await runReported(config, flags, exit, ({ signal, onSession }) =>
+      runProbe({ config, signal, onSession }),
+    );
   });
+}
+
+/**
+ * Runs `start` with live progress and SIGINT/SIGTERM handling, then prints and writes the
+ * reports, sends the notifications and hands over the exit code. After an unexpected error, what
+ * was measured is still written.
+ */
+async function runReported(
+  config: ZerodownConfig,
+  flags: SharedFlags,
+  exit: (code: number) => void,
+  start: (hooks: {
+    signal: AbortSignal;
+    progress: Progress;
+    onSession: (session: ProbeSession) => void;
+  }) => Promise<RunOutcome>,
+): Promise<void> {
+  const progress = new Progress(process.stderr, flags.progress !== false);
+  const { signal, dispose } = interruptSignal();
+  let session: ProbeSession | undefined;
+  try {
+    const outcome = await start({
+      signal,
+      progress,
+      onSession: (s) => {
+        session = s;
+        progress.attach(s);
+      },
+    });
+    progress.stop();
+    emitResult(outcome.result, config.report);
+    await sendNotifications(outcome.result, config.notify);
+    exit(outcome.exitCode);
+  } catch (err) {
+    saveWhatWasMeasured(session, config);
+    throw err;
+  } finally {
+    progress.stop();
+    dispose();
+  }
 }
 
 function phaseMessage(
