@@ -71,13 +71,15 @@ export async function runDeploy(options: RunOptions): Promise<RunOutcome> {
   const g = config.guard;
   const session = new ProbeSession(config);
   const guard: GuardRecord = { blockers: [], aborted: false };
-  const sampler = new PhaseSampler(session);
+  // Only when a comparison is configured: it samples every probe outcome.
+  const sampler =
+    g.canary !== undefined || g.compareSettle !== undefined ? new PhaseSampler(session) : undefined;
   if (g.degraded?.fail) guard.failOnDegraded = true;
   const finish = async (extras: ResultExtras): Promise<RunOutcome> => {
     await session.stop();
     const result = session.result({ ...extras, guard: guarded(config) ? guard : undefined });
     if (!extras.blocked && !extras.interrupted) {
-      const comparisons = judgeComparisons(config, sampler);
+      const comparisons = sampler ? judgeComparisons(config, sampler) : [];
       if (comparisons.length > 0) guard.comparisons = comparisons;
       applyDegraded(result, config, comparisons);
     }

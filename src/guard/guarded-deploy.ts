@@ -45,7 +45,8 @@ export async function runGuardedDeploy(options: {
   signal: AbortSignal | undefined;
   onPhase: ((phase: string) => void) | undefined;
   guard: GuardRecord;
-  sampler: PhaseSampler;
+  /** Present when a canary comparison is configured. */
+  sampler: PhaseSampler | undefined;
 }): Promise<GuardedDeployOutcome> {
   const { session, config, output, signal, guard } = options;
   const g = config.guard;
@@ -127,7 +128,7 @@ export async function runGuardedDeploy(options: {
     rec.status = 'done';
     // The canary comparison as a threshold: judged on everything since the deploy began.
     const canary =
-      staged && !breachCtl.signal.aborted
+      staged && options.sampler && !breachCtl.signal.aborted
         ? compareCanary(config, options.sampler, 'since-deploy')
         : undefined;
     if (canary?.verdict === 'fail') {
