@@ -1,10 +1,10 @@
 /**
- * Sends one endpoint's probes with undici's dispatch API: keep-alive pool per endpoint, no
+ * Sends one endpoint's probes with undici's dispatch API: a keep-alive pool per endpoint (pool.ts), no
  * automatic decompression, a bounded body prefix, and one retry on a new connection when a
  * reused connection turns out closed. The deadline is the engine's (see engine.ts), not
  * undici's: its timers are coarse and its body timeout only fires on silence.
  */
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { EndpointConfig } from '../config/resolve.ts';
 import { VERSION } from '../version.ts';
 import {
@@ -14,6 +14,7 @@ import {
   parseJsonPath,
   type JsonPath,
 } from '../util/json-path.ts';
+import { ProbePool, type PoolHandler } from './pool.ts';
 import { classifyError, classifyResponse, IDEMPOTENT, isStaleConnectionError } from './classify.ts';
 
 /** The first bytes of a body kept for assertions; the rest is read and dropped. */
@@ -85,7 +86,7 @@ const TIMEOUT: ProbeResult = {
 /** Sends probes for one endpoint. */
 export class HttpProber {
   readonly endpoint: EndpointConfig;
-  private readonly agent: Agent;
+  private readonly pool: ProbePool;
   private readonly options: Dispatcher.DispatchOptions;
   private readonly needBody: boolean;
   /** Where the version is read in a JSON body (`version.json`), parsed once. */
@@ -99,13 +100,16 @@ export class HttpProber {
     this.endpoint = endpoint;
     this.now = now;
     const url = new URL(endpoint.url);
-    this.agent = new Agent({
-      pipelining: 1,
-      keepAliveTimeout: 4000,
-      keepAliveTimeoutThreshold: 1000,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      connect: { timeout: endpoint.timeoutMs },
+    this.pool = new ProbePool({
+      origin: url.origin,
+      rate: endpoint.rate,
+      client: {
+        keepAliveTimeout: 4000,
+        keepAliveTimeoutThreshold: 1000,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        connect: { timeout: endpoint.timeoutMs },
+      },
     });
     const headers: Record<string, string> = { 'user-agent': `zerodown/${VERSION}` };
     Object.assign(headers, endpoint.headers);
@@ -128,12 +132,7 @@ export class HttpProber {
 
   /** Starts the request of an in-flight probe. */
   send(probe: InflightProbe): void {
-    const handler = new ProbeHandler(this, probe);
-    try {
-      this.agent.dispatch(this.options, handler);
-    } catch (err) {
-      handler.fail(err);
-    }
+    this.pool.dispatch(this.options, new ProbeHandler(this, probe));
   }
 
   /** Called by a handler whose attempt failed; retries once when that is safe and useful. */
@@ -141,7 +140,7 @@ export class HttpProber {
     if (probe.done) return;
     if (this.canRetry && !probe.retried && !gotResponse && isStaleConnectionError(err)) {
       probe.retried = true;
-      this.retries++;
+      if (probe.seq >= 0) this.retries++; // primers (seq −1) are not part of the run
       this.send(probe);
       return;
     }
@@ -195,7 +194,7 @@ export class HttpProber {
 
   /** Closes every connection. */
   async close(): Promise<void> {
-    await this.agent.destroy().catch(() => undefined);
+    await this.pool.close();
   }
 }
 
@@ -205,7 +204,7 @@ function versionText(value: unknown): string | undefined {
 }
 
 /** undici handler for one attempt of one probe. */
-class ProbeHandler implements Dispatcher.DispatchHandler {
+class ProbeHandler implements PoolHandler {
   private readonly prober: HttpProber;
   private readonly probe: InflightProbe;
   private status = 0;
@@ -217,6 +216,11 @@ class ProbeHandler implements Dispatcher.DispatchHandler {
   constructor(prober: HttpProber, probe: InflightProbe) {
     this.prober = prober;
     this.probe = probe;
+  }
+
+  /** The probe has ended (deadline): if still waiting for a connection, do not send it. */
+  get abandoned(): boolean {
+    return this.probe.done;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {

@@ -1,0 +1,253 @@
+/**
+ * The connection pool of one endpoint: undici `Client`s, one request at a time each, reused
+ * most-recently-idle first, with a budget on how fast new connections are opened.
+ *
+ * Why not undici's `Pool`/`Agent`: they open a connection for every request that finds all
+ * connections busy. When zerodown's own event loop stalls for a moment, the probes it owes go out
+ * together and each opens a connection — at 5000/s an 18 ms stall opened ~140 — and four seconds
+ * later the idle ones all close at once, which stalls the loop again. The target sees bursts of
+ * connections that have nothing to do with the deploy. Here a request that finds every
+ * connection busy opens a new one only while the budget allows (a burst of
+ * {@link NEW_CONNECTION_BURST}, refilled at twice the probe rate per second, at least
+ * {@link MIN_NEW_PER_SECOND}); otherwise it waits, in order, for the first connection to free up.
+ * A steadily slow or hung target still gets all the connections it needs: the budget refills
+ * faster than probes arrive.
+ *
+ * Shrinking is gradual for the same reason: every {@link REAP_INTERVAL_MS} the pool closes the
+ * least recently used of the connections that stayed idle the whole interval (beyond a
+ * spare of {@link SPARE_IDLE}, more at high rates), at most {@link REAP_MAX} at a time, instead of letting a burst's worth of
+ * connections reach their keep-alive timeout together.
+ */
+import { Client, type Dispatcher } from 'undici';
+import { Deque } from './deque.ts';
+
+/** New connections that may open at once, beyond the refill. */
+export const NEW_CONNECTION_BURST = 16;
+/** The refill never goes below this many new connections per second. */
+export const MIN_NEW_PER_SECOND = 100;
+
+/** How often idle connections are reaped (ms). */
+export const REAP_INTERVAL_MS = 500;
+/** Idle connections kept beyond what the last interval needed: at least this many… */
+export const SPARE_IDLE = 4;
+/** …or one per this many probes per second. */
+const SPARE_PER_RATE = 200;
+/** Most connections closed per reaping. */
+export const REAP_MAX = 16;
+
+/** A request handler that can say its request is no longer wanted (its probe has ended). */
+export interface PoolHandler extends Dispatcher.DispatchHandler {
+  /** The request is no longer wanted: a waiting one is dropped instead of sent. */
+  readonly abandoned: boolean;
+  /** Fails the request without sending it (pool closed, dispatch threw). */
+  fail(err: unknown): void;
+}
+
+interface Waiting {
+  options: Dispatcher.DispatchOptions;
+  handler: PoolHandler;
+}
+
+/** Construction options of a {@link ProbePool}. */
+export interface ProbePoolOptions {
+  /** `scheme://host:port` of every request. */
+  origin: string;
+  /** Probes per second, which sets the budget for new connections. */
+  rate: number;
+  /** Options of each connection (`pipelining` is forced to 1). */
+  client: Client.Options;
+  /** The clock, ms (default `performance.now`). */
+  now?: () => number;
+}
+
+/** Keep-alive connections to one origin for one endpoint's probes. */
+export class ProbePool {
+  private readonly origin: string;
+  private readonly clientOptions: Client.Options;
+  private readonly now: () => number;
+  /** Idle connections; the most recently freed is on top and is used first. */
+  private readonly idle: Client[] = [];
+  private readonly clients = new Set<Client>();
+  private readonly waiting = new Deque<Waiting>();
+  private readonly refillPerMs: number;
+  private readonly spare: number;
+  private tokens = NEW_CONNECTION_BURST;
+  private refilledAt: number;
+  private timer: NodeJS.Timeout | undefined;
+  private reaper: NodeJS.Timeout | undefined;
+  /** Fewest idle connections since the last reaping: the ones nobody needed. */
+  private idleFloor = 0;
+  private closed = false;
+  /** Connections opened so far (for diagnosis). */
+  opened = 0;
+
+  constructor(options: ProbePoolOptions) {
+    this.origin = options.origin;
+    this.clientOptions = { ...options.client, pipelining: 1 };
+    this.now = options.now ?? (() => performance.now());
+    this.refillPerMs = Math.max(MIN_NEW_PER_SECOND, 2 * options.rate) / 1000;
+    this.refilledAt = this.now();
+    this.spare = Math.max(SPARE_IDLE, Math.ceil(options.rate / SPARE_PER_RATE));
+  }
+
+  /** Connections the pool holds (busy or idle). */
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Requests waiting for a connection. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Sends a request on an idle connection, a new one, or the first one to free up. */
+  dispatch(options: Dispatcher.DispatchOptions, handler: PoolHandler): void {
+    if (this.closed) {
+      handler.fail(new Error('zerodown pool closed'));
+      return;
+    }
+    // Earlier waiters go first: a new connection serves the head of the queue.
+    if (this.waiting.length > 0) {
+      this.waiting.push({ options, handler });
+      this.serveWaiting();
+      return;
+    }
+    const client = this.take();
+    if (client) this.send(client, options, handler);
+    else this.wait({ options, handler });
+  }
+
+  /** An idle connection (the most recently used), else a new one within the budget. */
+  private take(): Client | undefined {
+    const client = this.idle.pop();
+    if (this.idle.length < this.idleFloor) this.idleFloor = this.idle.length;
+    return client ?? this.open();
+  }
+
+  /** Destroys every connection; requests still going fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.reaper) clearInterval(this.reaper);
+    this.timer = undefined;
+    this.reaper = undefined;
+    const all = [...this.clients];
+    this.clients.clear();
+    this.idle.length = 0;
+    await Promise.all(all.map((c) => c.destroy().catch(() => undefined)));
+  }
+
+  private send(client: Client, options: Dispatcher.DispatchOptions, handler: PoolHandler): void {
+    if (this.trySend(client, options, handler)) this.release(client);
+  }
+
+  /**
+   * Dispatches on `client`; true when the client is free again at once. With one request per
+   * connection an accepted dispatch leaves the client busy: undici returns false and emits
+   * 'drain' once it is free. A request that failed synchronously (undici reports it to the
+   * handler and also returns false) leaves nothing queued on the client.
+   */
+  private trySend(client: Client, options: Dispatcher.DispatchOptions, handler: PoolHandler) {
+    try {
+      if (client.dispatch(options, handler)) return true;
+    } catch (err) {
+      handler.fail(err);
+      return true;
+    }
+    return client.stats.size === 0;
+  }
+
+  /** A connection is free: serve the oldest waiting request, or keep it idle. */
+  private release(client: Client): void {
+    if (this.closed || client.destroyed || client.closed) return;
+    for (;;) {
+      let w: Waiting | undefined;
+      while ((w = this.waiting.shift()) && w.handler.abandoned);
+      if (!w) {
+        this.idle.push(client);
+        return;
+      }
+      if (!this.trySend(client, w.options, w.handler)) return;
+    }
+  }
+
+  /** Opens a new connection if the budget allows. */
+  private open(): Client | undefined {
+    const now = this.now();
+    this.tokens = Math.min(
+      NEW_CONNECTION_BURST,
+      this.tokens + (now - this.refilledAt) * this.refillPerMs,
+    );
+    this.refilledAt = now;
+    if (this.tokens < 1) return undefined;
+    this.tokens--;
+    this.opened++;
+    const client = new Client(this.origin, this.clientOptions);
+    this.clients.add(client);
+    client.on('drain', () => this.release(client));
+    // A connection that closed while idle (keep-alive timeout, server closed it) is dropped;
+    // one that closed while busy is reused, and reconnects, once its request has failed.
+    client.on('disconnect', () => {
+      const i = this.idle.indexOf(client);
+      if (i < 0) return;
+      this.idle.splice(i, 1);
+      this.clients.delete(client);
+      client.destroy().catch(() => undefined);
+    });
+    if (!this.reaper && this.clients.size > this.spare) {
+      this.idleFloor = this.idle.length;
+      this.reaper = setInterval(() => this.reap(), REAP_INTERVAL_MS);
+      this.reaper.unref();
+    }
+    return client;
+  }
+
+  /** Closes connections that stayed idle since the last reaping, oldest first (see header). */
+  private reap(): void {
+    const n = Math.min(REAP_MAX, this.idleFloor - this.spare);
+    if (n > 0) {
+      for (const client of this.idle.splice(0, n)) {
+        this.clients.delete(client);
+        client.destroy().catch(() => undefined);
+      }
+    }
+    this.idleFloor = this.idle.length;
+    if (this.clients.size <= this.spare) {
+      clearInterval(this.reaper);
+      this.reaper = undefined;
+    }
+  }
+
+  private wait(w: Waiting): void {
+    this.waiting.push(w);
+    this.schedule();
+  }
+
+  /** Opens connections for waiting requests while the budget allows. */
+  private serveWaiting(): void {
+    let client: Client | undefined;
+    while (this.waiting.length > 0) {
+      const head = this.waiting.peek()!;
+      if (head.handler.abandoned) {
+        this.waiting.shift();
+        continue;
+      }
+      client = this.take();
+      if (!client) break;
+      this.waiting.shift();
+      this.send(client, head.options, head.handler);
+    }
+    this.schedule();
+  }
+
+  /** When requests wait and nothing else will wake the pool, wake it when a token is due. */
+  private schedule(): void {
+    if (this.timer || this.closed || this.waiting.length === 0) return;
+    const inMs = Math.max(1, Math.ceil((1 - this.tokens) / this.refillPerMs));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.serveWaiting();
+    }, inMs);
+    this.timer.unref();
+  }
+}
