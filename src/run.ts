@@ -95,7 +95,7 @@ export async function runDeploy(options: RunOptions): Promise<RunOutcome> {
   }
   if (saidNo.length > 0) guard.override = g.override;
 
-  session.start('warmup');
+  await session.start('warmup');
   options.onSession?.(session);
   options.onPhase?.('warmup');
   await sleep(config.warmupMs, signal);
@@ -171,7 +171,7 @@ export interface ProbeOptions {
 /** Probes for a duration or until the signal, then returns the result. */
 export async function runProbe(options: ProbeOptions): Promise<RunOutcome> {
   const session = new ProbeSession(options.config);
-  session.start('probe');
+  await session.start('probe');
   options.onSession?.(session);
   const durationMs = options.durationMs ?? options.config.durationMs;
   if (durationMs === undefined) await aborted(options.signal);

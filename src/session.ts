@@ -33,6 +33,7 @@ export class ProbeSession {
   private readonly phaseList: PhaseSpan[] = [];
   private readonly listeners = new Set<(o: ProbeOutcome) => void>();
   private waiters: { untilMs: number; resolve: () => void }[] = [];
+  private starting = false;
   private startedAtDate: Date | undefined;
   private endedAtDate: Date | undefined;
   private endMs: number | undefined;
@@ -43,8 +44,14 @@ export class ProbeSession {
     this.engine = new ProbeEngine(config.endpoints, { onOutcome: (o) => this.accept(o) });
   }
 
-  /** Starts probing, in the first phase `phase`. */
-  start(phase = 'probe'): void {
+  /**
+   * Starts probing, in the first phase `phase`. Resolves at time zero, after a short unrecorded
+   * priming run that opens the connections (see `ProbeEngine.prime`).
+   */
+  async start(phase = 'probe'): Promise<void> {
+    if (this.starting) throw new Error('session already started');
+    this.starting = true;
+    await this.engine.prime();
     this.startedAtDate = new Date();
     this.engine.start();
     this.phaseList.push({ name: phase, startMs: 0, endMs: NaN });

@@ -27,6 +27,12 @@ export interface EngineOptions {
   maxInflight?: number;
 }
 
+/**
+ * How long (ms) priming runs before time zero: each endpoint's probes start this early, on the
+ * same cadence, and are not recorded (see {@link ProbeEngine.prime}).
+ */
+export const PRIME_MS = 250;
+
 /** Sampling interval of the event-loop delay monitor (ms). */
 const LOOP_RESOLUTION_MS = 10;
 
@@ -52,6 +58,7 @@ export class ProbeEngine {
   private immediate: NodeJS.Immediate | undefined;
   private stopAtMs = Infinity;
   private started = false;
+  private primed = false;
   private drained: (() => void) | undefined;
 
   constructor(endpoints: readonly EndpointConfig[], options: EngineOptions) {
@@ -73,11 +80,72 @@ export class ProbeEngine {
     return performance.now() - this.origin;
   }
 
-  /** Starts probing now. Returns the origin (`performance.now()` at start). */
+  /**
+   * Runs the schedule for {@link PRIME_MS} before time zero without recording it, and resolves
+   * at time zero. Without it, the first probes pay for connection set-up and cold code, fall
+   * behind, and the overdue ones then go out together, each opening one more connection — the
+   * target would see a burst where it should see a steady rate.
+   *
+   * Priming keeps the endpoint's cadence (the probe due at −1 interval, −2, …, from time zero;
+   * one at −{@link PRIME_MS} when the interval is longer) so the target sees one steady stream
+   * from the first primer on; a primer that is overdue by a whole interval is dropped, not sent
+   * late. Primers in flight at time zero complete or time out unrecorded. A target that is down
+   * costs nothing: priming always ends at time zero.
+   */
+  async prime(): Promise<void> {
+    if (this.started || this.primed) throw new Error('engine already started');
+    this.primed = true;
+    this.origin = performance.now() + PRIME_MS;
+    const plans = this.lanes.map((lane) => {
+      const interval = lane.pacer.intervalMs;
+      const count = Math.max(1, Math.floor(PRIME_MS / interval));
+      return { lane, interval, count, next: 0 };
+    });
+    // Primer k (0-based) of `count` is due at offset − (count − k) × interval, or −PRIME_MS.
+    const dueMs = (p: (typeof plans)[number], k: number) =>
+      Math.max(-PRIME_MS, p.lane.pacer.offsetMs - (p.count - k) * p.interval);
+    await new Promise<void>((resolve) => {
+      const step = () => {
+        const now = this.nowMs();
+        let wakeAt = 0;
+        for (const p of plans) {
+          this.expire(p.lane, now);
+          while (p.next < p.count) {
+            const at = dueMs(p, p.next);
+            if (at > now) {
+              wakeAt = Math.min(wakeAt, at);
+              break;
+            }
+            if (now - at < p.interval || p.next === p.count - 1) this.firePrimer(p.lane, at);
+            p.next++;
+          }
+        }
+        if (now >= 0) {
+          resolve();
+          return;
+        }
+        this.timer = setTimeout(step, Math.max(1, Math.floor(wakeAt - now)));
+      };
+      step();
+    });
+    this.timer = undefined;
+    for (const lane of this.lanes) lane.prober.retries = 0;
+  }
+
+  /** Sends one unrecorded primer (see {@link prime}); the deadline FIFO still times it out. */
+  private firePrimer(lane: Lane, scheduledMs: number): void {
+    const sentMs = this.nowMs();
+    const probe = new InflightProbe(-1, scheduledMs, sentMs, sentMs + lane.config.timeoutMs, noop);
+    lane.queue.push(probe);
+    lane.prober.send(probe);
+  }
+
+  /** Starts probing now (or at time zero set by {@link prime}). Returns the origin (`performance.now()` at start). */
   start(): number {
     if (this.started) throw new Error('engine already started');
     this.started = true;
-    this.origin = performance.now();
+    // After priming, time zero is already set and the schedule just goes on.
+    if (!this.primed) this.origin = performance.now();
     this.loopDelay.enable();
     this.tick();
     return this.origin;
@@ -111,10 +179,8 @@ export class ProbeEngine {
       latenessMs: this.stallTracker.latenessMs(),
       eventLoopDelayMs: {
         // The histogram holds whole timer intervals; the delay is what exceeds the interval.
-        p99: this.loopDelay.count
-          ? Math.max(0, ns(this.loopDelay.percentile(99)) - LOOP_RESOLUTION_MS)
-          : 0,
-        max: this.loopDelay.count ? Math.max(0, ns(this.loopDelay.max) - LOOP_RESOLUTION_MS) : 0,
+        p99: this.loopDelay.count ? ns(excess(this.loopDelay.percentile(99))) : 0,
+        max: this.loopDelay.count ? ns(excess(this.loopDelay.max)) : 0,
       },
       sent: this.stallTracker.sent,
       skipped: this.stallTracker.skipped,
@@ -243,4 +309,11 @@ export class ProbeEngine {
     this.timer = undefined;
     this.immediate = undefined;
   }
+}
+
+function noop(): void {}
+
+/** A timer interval of the loop-delay monitor (ns) less the interval itself: the delay. */
+function excess(intervalNs: number): number {
+  return Math.max(0, intervalNs - LOOP_RESOLUTION_MS * 1e6);
 }

@@ -74,8 +74,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.route({
     method: ['GET', 'POST'],
     url: '/start',
-    handler: (_req, reply) => {
-      controller.start();
+    handler: async (_req, reply) => {
+      await controller.start();
       const target =
         controller.config.baseUrl ?? controller.config.endpoints.map((e) => e.url).join(', ');
       return reply

@@ -28,6 +28,7 @@ export class RunController {
   private flushTimer: NodeJS.Timeout | undefined;
   private durationTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<ResultDocument> | undefined;
+  private starting: Promise<ProbeSession> | undefined;
   private readonly outcomeListeners = new Set<(o: ProbeOutcome, s: ProbeSession) => void>();
   private readonly stopListeners = new Set<(doc: ResultDocument) => void>();
   /** Epoch ms of the last start. */
@@ -54,27 +55,34 @@ export class RunController {
     this.stopListeners.add(listener);
   }
 
-  /** Starts a run; `ZD_RUN_ACTIVE` if one is going. Synchronous, so two calls start one run. */
-  start(): ProbeSession {
-    if (this.session?.running || this.stopping) {
+  /**
+   * Starts a run; `ZD_RUN_ACTIVE` if one is going or starting. The check is synchronous, so of
+   * two calls at once exactly one starts a run. Resolves once probing has begun (after the
+   * connections are opened, see `ProbeSession.start`).
+   */
+  start(): Promise<ProbeSession> {
+    if (this.starting || this.session?.running || this.stopping) {
       throw new ZerodownError('ZD_RUN_ACTIVE', 'a run is already going: POST /stop first');
     }
     const session = new ProbeSession(this.config);
     session.onOutcome((o) => {
       for (const l of this.outcomeListeners) l(o, session);
     });
-    session.start('probe');
-    this.session = session;
-    this.cached = undefined;
-    this.startedAtEpochMs = Date.now();
-    this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
-    this.flushTimer.unref();
-    if (this.config.durationMs !== undefined) {
-      this.durationTimer = setTimeout(() => void this.stop(), this.config.durationMs);
-      this.durationTimer.unref();
-    }
-    this.flush();
-    return session;
+    this.starting = (async () => {
+      await session.start('probe');
+      this.session = session;
+      this.cached = undefined;
+      this.startedAtEpochMs = Date.now();
+      this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
+      this.flushTimer.unref();
+      if (this.config.durationMs !== undefined) {
+        this.durationTimer = setTimeout(() => void this.stop(), this.config.durationMs);
+        this.durationTimer.unref();
+      }
+      this.flush();
+      return session;
+    })().finally(() => (this.starting = undefined));
+    return this.starting;
   }
 
   /** Marks a phase of the current run (e.g. `deploy`), from now on. */
@@ -87,6 +95,7 @@ export class RunController {
   /** Ends the current run (waiting for probes in flight) and returns its final result. */
   stop(extras: { interrupted?: boolean } = {}): Promise<ResultDocument> {
     if (this.stopping) return this.stopping;
+    if (this.starting) return this.starting.then(() => this.stop(extras));
     const session = this.session;
     if (!session?.running) {
       if (this.last) return Promise.resolve(this.last);

@@ -30,6 +30,8 @@ export class FaultServer {
   /** Fail one request in this many with 500, whatever the mode (0: never). */
   failEvery = 0;
   requests = 0;
+  /** When set, the arrival time (performance.now()) of every request is pushed here. */
+  arrivals: number[] | undefined;
   version = 'v1';
   private server: http.Server;
   private readonly sockets = new Set<Socket>();
@@ -103,6 +105,7 @@ export class FaultServer {
       return;
     }
     this.requests++;
+    if (this.arrivals) this.arrivals.push(performance.now());
     if (this.failEvery > 0 && this.requests % this.failEvery === 0) {
       res.statusCode = 500;
       res.end('sporadic');

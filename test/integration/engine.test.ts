@@ -23,7 +23,7 @@ describe('engine', () => {
   test('a stalled event loop is recorded as a stall and the missed probes still go out', async () => {
     const config = endpointConfig(server.url('/'), { rate: 100 });
     const session = new ProbeSession(config);
-    session.start();
+    await session.start();
     await sleep(500);
     blockEventLoop(300);
     await sleep(700);
@@ -46,7 +46,7 @@ describe('engine', () => {
   test('a window during a client stall is marked', async () => {
     const config = endpointConfig(server.url('/'), { rate: 100 });
     const session = new ProbeSession(config);
-    session.start();
+    await session.start();
     await sleep(300);
     server.mode = { kind: 'status', status: 503 };
     await sleep(200);
@@ -92,11 +92,38 @@ describe('engine', () => {
       endpoints: [config.endpoints[0]!, { ...config.endpoints[0]!, name: '/b', rate: 20 }],
     };
     const session = new ProbeSession(both);
-    session.start();
+    await session.start();
     await sleep(2000);
     await session.stop();
     const [a, b] = session.result().endpoints;
     assert.ok(Math.abs(a!.totalRequests - 100) <= 1, `a: ${a!.totalRequests}`);
     assert.ok(Math.abs(b!.totalRequests - 40) <= 1, `b: ${b!.totalRequests}`);
+  });
+
+  test('priming: the target sees the run cadence from 250 ms before time zero, unrecorded', async () => {
+    const config = endpointConfig(server.url('/primed'), { rate: 100 });
+    const session = new ProbeSession(config);
+    server.arrivals = [];
+    const t0 = performance.now();
+    await session.start();
+    const zero = performance.now();
+    const primers = server.arrivals.length;
+    await sleep(1000);
+    await session.stop();
+    const arrivals = server.arrivals;
+    server.arrivals = undefined;
+    const ep = session.result().endpoints[0]!;
+    // start() resolves at time zero, PRIME_MS after it was called.
+    assert.ok(zero - t0 >= 245 && zero - t0 < 400, `start took ${(zero - t0).toFixed(0)} ms`);
+    // 25 primers due in the 250 ms (the last may still be on its way at time zero).
+    assert.ok(primers >= 22 && primers <= 25, `${primers} primers`);
+    assert.ok(Math.abs(ep.totalRequests - 100) <= 1, `recorded ${ep.totalRequests}`);
+    assert.equal(session.result().engine.sent, ep.totalRequests);
+    // One steady stream: no gap at time zero, and no two requests closer than a third of the
+    // interval (a burst of overdue primers would arrive together).
+    const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
+    assert.ok(Math.max(...gaps) < 30, `largest gap ${Math.max(...gaps).toFixed(1)} ms`);
+    const close = gaps.filter((g) => g < 10 / 3).length;
+    assert.ok(close <= 3, `${close} arrivals closer than 3.3 ms to the previous one`);
   });
 });

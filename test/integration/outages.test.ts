@@ -127,7 +127,10 @@ describe('window shapes', () => {
 
   test('a failure still going when probing ends is open', async () => {
     const config = endpointConfig(server.url('/'), { rate: 100 });
-    const run = runProbe({ config, durationMs: 1000 });
+    let started!: () => void;
+    const atZero = new Promise<void>((resolve) => (started = resolve));
+    const run = runProbe({ config, durationMs: 1000, onSession: () => started() });
+    await atZero;
     await sleep(600);
     server.mode = { kind: 'status', status: 503 };
     const { result } = await run;
