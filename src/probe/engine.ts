@@ -14,6 +14,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { EndpointConfig } from '../config/resolve.ts';
 import type { EngineReport } from '../result.ts';
 import { HttpProber, InflightProbe, type ProbeResult } from './http-prober.ts';
+import { warmCodePath } from './warm.ts';
 import type { ProbeOutcome } from './outcome.ts';
 import { Deque } from './deque.ts';
 import { Pacer, staggerOffsets } from './pacer.ts';
@@ -32,6 +33,10 @@ export interface EngineOptions {
  * same cadence, and are not recorded (see {@link ProbeEngine.prime}).
  */
 export const PRIME_MS = 250;
+/** Longest wait (ms) for the one request that opens each endpoint's first connection. */
+const WARM_UP_MAX_MS = 250;
+/** Primers that fell behind catch up at most this many times the rate. */
+const PRIME_CATCH_UP = 1.3;
 
 /** Sampling interval of the event-loop delay monitor (ms). */
 const LOOP_RESOLUTION_MS = 10;
@@ -86,20 +91,30 @@ export class ProbeEngine {
    * behind, and the overdue ones then go out together, each opening one more connection — the
    * target would see a burst where it should see a steady rate.
    *
-   * Priming keeps the endpoint's cadence (the probe due at −1 interval, −2, …, from time zero;
-   * one at −{@link PRIME_MS} when the interval is longer) so the target sees one steady stream
-   * from the first primer on; a primer that is overdue by a whole interval is dropped, not sent
-   * late. Primers in flight at time zero complete or time out unrecorded. A target that is down
-   * costs nothing: priming always ends at time zero.
+   * First, each endpoint sends one request and waits for it (at most its timeout or
+   * {@link WARM_UP_MAX_MS}): that opens the first connection and loads the HTTP parser, so the
+   * first primer is not late. Then priming keeps the endpoint's cadence (the probe due at −1 interval, −2, …, from time zero;
+   * one at −{@link PRIME_MS} when the interval is longer), so the target sees one steady stream
+   * from the first primer on. Primers that fall behind while the code is still cold catch up at
+   * most {@link PRIME_CATCH_UP} times the rate, never in a burst; any still owed at time zero
+   * are dropped. Primers in flight at time zero complete or time out unrecorded. A target that
+   * is down costs nothing: priming always ends at time zero.
    */
   async prime(): Promise<void> {
     if (this.started || this.primed) throw new Error('engine already started');
     this.primed = true;
+    this.origin = performance.now();
+    await warmCodePath(this.lanes[0]!.config);
+    await Promise.all(this.lanes.map((lane) => this.warmUp(lane)));
     this.origin = performance.now() + PRIME_MS;
     const plans = this.lanes.map((lane) => {
       const interval = lane.pacer.intervalMs;
       const count = Math.max(1, Math.floor(PRIME_MS / interval));
-      return { lane, interval, count, next: 0 };
+      // A token bucket paces the catch-up: PRIME_CATCH_UP × the rate, one timer tick's worth
+      // at most at once.
+      const perMs = PRIME_CATCH_UP / interval;
+      const cap = Math.max(1, Math.ceil(perMs));
+      return { lane, interval, count, next: 0, perMs, cap, tokens: cap, at: -PRIME_MS };
     });
     // Primer k (0-based) of `count` is due at offset − (count − k) × interval, or −PRIME_MS.
     const dueMs = (p: (typeof plans)[number], k: number) =>
@@ -107,22 +122,25 @@ export class ProbeEngine {
     await new Promise<void>((resolve) => {
       const step = () => {
         const now = this.nowMs();
-        let wakeAt = 0;
-        for (const p of plans) {
-          this.expire(p.lane, now);
-          while (p.next < p.count) {
-            const at = dueMs(p, p.next);
-            if (at > now) {
-              wakeAt = Math.min(wakeAt, at);
-              break;
-            }
-            if (now - at < p.interval || p.next === p.count - 1) this.firePrimer(p.lane, at);
-            p.next++;
-          }
-        }
         if (now >= 0) {
           resolve();
           return;
+        }
+        let wakeAt = 0;
+        for (const p of plans) {
+          this.expire(p.lane, now);
+          p.tokens = Math.min(p.cap, p.tokens + (now - p.at) * p.perMs);
+          p.at = now;
+          while (p.next < p.count) {
+            const at = dueMs(p, p.next);
+            if (at > now || p.tokens < 1) {
+              wakeAt = Math.min(wakeAt, Math.max(at, now + (1 - p.tokens) / p.perMs));
+              break;
+            }
+            this.firePrimer(p.lane, at);
+            p.next++;
+            p.tokens--;
+          }
         }
         this.timer = setTimeout(step, Math.max(1, Math.floor(wakeAt - now)));
       };
@@ -130,6 +148,20 @@ export class ProbeEngine {
     });
     this.timer = undefined;
     for (const lane of this.lanes) lane.prober.retries = 0;
+  }
+
+  /** One unrecorded request; resolves when it completes or after the warm-up limit. */
+  private warmUp(lane: Lane): Promise<void> {
+    return new Promise((resolve) => {
+      const now = this.nowMs();
+      const limit = Math.min(lane.config.timeoutMs, WARM_UP_MAX_MS);
+      const timer = setTimeout(() => probe.expire(this.nowMs()), limit);
+      const probe = new InflightProbe(-1, now, now, now + limit, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      lane.prober.send(probe);
+    });
   }
 
   /** Sends one unrecorded primer (see {@link prime}); the deadline FIFO still times it out. */
