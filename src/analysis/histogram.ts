@@ -2,21 +2,42 @@
  * Latency histogram: HDR (3 significant digits) recording microseconds, read in milliseconds.
  * Memory is flat however many values are recorded; encoded histograms merge across runs.
  */
-import * as hdr from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import type * as hdr from 'hdr-histogram-js';
+
+// The package's index also loads its WebAssembly build (~10 MB of memory in every process); the
+// JavaScript histogram and its V2 encoding are all this uses, so they are loaded on their own.
+const requireHdr = createRequire(import.meta.url);
+/** The JavaScript histogram; loading its encoding module adds `encodeIntoCompressedBase64`. */
+type JsHistogram = hdr.Histogram & { encodeIntoCompressedBase64(): string };
+const Int32Histogram = (
+  requireHdr('hdr-histogram-js/dist/Int32Histogram.js') as {
+    default: new (lowest: number, highest: number, digits: number) => JsHistogram;
+  }
+).default;
+const encoding = requireHdr('hdr-histogram-js/dist/JsHistogram.encoding.js') as {
+  decompress(data: Uint8Array): Uint8Array;
+  doDecode(data: Uint8Array, bitBucketSize: number): JsHistogram;
+};
+
+/** As `hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue, 3 digits, autoResize })`. */
+function buildHistogram(highestTrackableValue: number): JsHistogram {
+  const h = new Int32Histogram(1, highestTrackableValue, 3);
+  h.autoResize = true;
+  return h;
+}
+
+/** As `hdr.decodeFromCompressedBase64(encoded, 32, false)`. */
+function decodeHistogram(encoded: string): JsHistogram {
+  return encoding.doDecode(encoding.decompress(Buffer.from(encoded.trim(), 'base64')), 32);
+}
 
 /** An HDR latency histogram with millisecond read-outs. */
 export class LatencyHistogram {
-  private readonly h: hdr.Histogram;
+  private readonly h: JsHistogram;
 
   constructor(encoded?: string) {
-    this.h = encoded
-      ? hdr.decodeFromCompressedBase64(encoded, 32, false)
-      : hdr.build({
-          lowestDiscernibleValue: 1,
-          highestTrackableValue: 60_000_000,
-          numberOfSignificantValueDigits: 3,
-          autoResize: true,
-        });
+    this.h = encoded ? decodeHistogram(encoded) : buildHistogram(60_000_000);
   }
 
   /** Records one latency in milliseconds (resolution 1 µs). */
@@ -56,7 +77,7 @@ export class LatencyHistogram {
 
   /** Compressed base64 encoding (the HdrHistogram interchange format). */
   encode(): string {
-    return hdr.encodeIntoCompressedBase64(this.h);
+    return this.h.encodeIntoCompressedBase64();
   }
 }
 

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatDuration } from '../config/duration.ts';
 import { DEMO_TIMING } from '../demo/scenarios.ts';
-import { runDemo } from '../demo/run-demo.ts';
 import { demoExitCode, demoSurprises, renderDemoSummary } from '../demo/summary.ts';
 import { renderJson } from '../report/json.ts';
 import { renderText } from '../report/text.ts';
@@ -37,6 +36,8 @@ export function registerDemo(program: Command, exit: (code: number) => void): vo
       const { signal, dispose } = interruptSignal();
       const toStderr = (chunk: Buffer) => progress.write(process.stderr, chunk);
       try {
+        // Loaded here, not at start-up: the demo's services are not needed by other commands.
+        const { runDemo } = await import('../demo/run-demo.ts');
         const runs = await runDemo({
           signal,
           output: { stdout: toStderr, stderr: toStderr },

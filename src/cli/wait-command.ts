@@ -3,7 +3,7 @@
  * the URL answers as expected (exit 0) or the timeout passes (exit 1).
  */
 import type { Command } from 'commander';
-import { request } from 'undici';
+import { request } from '../util/lazy-undici.ts';
 import { statusSchema, type StatusRange } from '../config/schema.ts';
 import { classifyError } from '../probe/classify.ts';
 import { ZerodownError } from '../errors.ts';

@@ -2,7 +2,7 @@
  * Blockers checked before a deploy starts: time windows and alarms (a Prometheus query with a
  * condition, or an HTTP check). Any blocker that says no blocks the deploy unless overridden.
  */
-import { request } from 'undici';
+import { request } from '../util/lazy-undici.ts';
 import type { GuardConfig } from './resolve.ts';
 import { conditionHolds } from './prometheus.ts';
 import { checkTimeWindow } from './time-window.ts';

@@ -2,7 +2,7 @@
  * Prometheus instant queries over its HTTP API, and the conditions applied to their samples
  * (`> 0.05`, `== 0`).
  */
-import { request } from 'undici';
+import { request } from '../util/lazy-undici.ts';
 import type { PrometheusQuery } from './schema.ts';
 
 /** One sample of an instant query's result. */

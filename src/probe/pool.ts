@@ -18,8 +18,18 @@
  * spare of {@link SPARE_IDLE}, more at high rates), at most {@link REAP_MAX} at a time, instead of letting a burst's worth of
  * connections reach their keep-alive timeout together.
  */
-import { Client, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Client as UndiciClient, Dispatcher } from 'undici';
 import { Deque } from './deque.ts';
+
+type Client = UndiciClient;
+/**
+ * undici's Client class alone: `import { Client } from 'undici'` loads all of undici (fetch,
+ * WebSocket, caches…), ~15 MB more memory for every probing process.
+ */
+const Client = createRequire(import.meta.url)(
+  'undici/lib/dispatcher/client.js',
+) as typeof UndiciClient;
 
 /** New connections that may open at once, beyond the refill. */
 export const NEW_CONNECTION_BURST = 16;
@@ -55,7 +65,7 @@ export interface ProbePoolOptions {
   /** Probes per second, which sets the budget for new connections. */
   rate: number;
   /** Options of each connection (`pipelining` is forced to 1). */
-  client: Client.Options;
+  client: UndiciClient.Options;
   /** The clock, ms (default `performance.now`). */
   now?: () => number;
 }
@@ -63,7 +73,7 @@ export interface ProbePoolOptions {
 /** Keep-alive connections to one origin for one endpoint's probes. */
 export class ProbePool {
   private readonly origin: string;
-  private readonly clientOptions: Client.Options;
+  private readonly clientOptions: UndiciClient.Options;
   private readonly now: () => number;
   /** Idle connections; the most recently freed is on top and is used first. */
   private readonly idle: Client[] = [];
