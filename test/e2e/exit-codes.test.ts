@@ -166,7 +166,8 @@ describe('zerodown run: exit codes', () => {
         '-c',
         `trap 'touch ${trap}; exit 9' INT; sleep 30 & wait`,
       ],
-      { onStart: (pid) => setTimeout(() => process.kill(pid, 'SIGINT'), 1500) },
+      // 2 s: the CLI's start-up and priming (~0.5 s) come before time zero.
+      { onStart: (pid) => setTimeout(() => process.kill(pid, 'SIGINT'), 2000) },
     );
     assert.equal(r.code, 130, r.stderr);
     const doc = JSON.parse(readFileSync(json, 'utf8')) as ResultDocument;

@@ -95,7 +95,8 @@ describe('run and probe write the reports', () => {
     const summary = join(dir, 'step-summary.md');
     writeFileSync(summary, '# earlier step\n');
     const outage = (async () => {
-      await sleep(700);
+      // 0.5 s into the run, counted by the target: priming sends ~13 requests before time zero.
+      while (target.requests < 13 + 25) await sleep(5);
       await target.outage({ kind: 'status', status: 503 }, 300);
     })();
     const r = await runCli(

@@ -35,12 +35,15 @@ describe('canary comparison', () => {
 
   test('a canary with 5% errors against a clean baseline is degraded (and fails with degraded.fail)', async () => {
     // The canary turns bad once deployed (a failure during warm-up would block the deploy).
-    const turnBad = setTimeout(() => (canary.failEvery = 20), 600);
+    const turnBad = (phase: string) => {
+      if (phase === 'deploy') canary.failEvery = 20;
+    };
     try {
       const { result, exitCode } = await runDeploy({
         config: config(),
         command: ['true'],
         output: quiet,
+        onPhase: turnBad,
       });
       assert.equal(exitCode, 0, 'degraded passes the pipeline by default');
       assert.equal(result.verdict, 'degraded');
@@ -52,15 +55,14 @@ describe('canary comparison', () => {
       assert.match(result.endpoints[1]!.reason, /worse than its baseline baseline/);
       assert.equal(result.endpoints[0]!.verdict, 'pass');
       canary.failEvery = 0;
-      setTimeout(() => (canary.failEvery = 20), 600);
       const strict = await runDeploy({
         config: config({ degraded: { fail: true } }),
         command: ['true'],
         output: quiet,
+        onPhase: turnBad,
       });
       assert.equal(strict.exitCode, 1);
     } finally {
-      clearTimeout(turnBad);
       canary.failEvery = 0;
     }
   });

@@ -113,10 +113,11 @@ describe('engine', () => {
     const arrivals = server.arrivals;
     server.arrivals = undefined;
     const ep = session.result().endpoints[0]!;
-    // start() resolves at time zero, PRIME_MS after it was called.
-    assert.ok(zero - t0 >= 245 && zero - t0 < 400, `start took ${(zero - t0).toFixed(0)} ms`);
-    // 25 primers due in the 250 ms (the last may still be on its way at time zero).
-    assert.ok(primers >= 22 && primers <= 25, `${primers} primers`);
+    // start() resolves at time zero: after the warm-up, the first request, and PRIME_MS.
+    assert.ok(zero - t0 >= 245 && zero - t0 < 1500, `start took ${(zero - t0).toFixed(0)} ms`);
+    // One request to open the connection, then the 25 primers due in the 250 ms (the last may
+    // still be on its way at time zero); the warm-up requests went to loopback, not here.
+    assert.ok(primers >= 23 && primers <= 26, `${primers} requests before time zero`);
     assert.ok(Math.abs(ep.totalRequests - 100) <= 1, `recorded ${ep.totalRequests}`);
     assert.equal(session.result().engine.sent, ep.totalRequests);
     // One steady stream: no gap at time zero, and no two requests closer than a third of the

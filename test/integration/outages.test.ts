@@ -19,7 +19,10 @@ async function probeThrough(
   durationMs = 2600,
 ): Promise<{ e: EndpointResult; outage: OutageRecord }> {
   const config = endpointConfig(server.url('/'), { rate: 100, timeout: '500ms', ...settings });
-  const run = runProbe({ config, durationMs });
+  let started!: () => void;
+  const atZero = new Promise<void>((resolve) => (started = resolve));
+  const run = runProbe({ config, durationMs, onSession: () => started() });
+  await atZero;
   await sleep(700);
   const outage = await fault();
   const { result } = await run;
@@ -109,7 +112,10 @@ describe('window shapes', () => {
 
   test('two failure bursts separated by successes are two windows', async () => {
     const config = endpointConfig(server.url('/'), { rate: 100 });
-    const run = runProbe({ config, durationMs: 2000 });
+    let started!: () => void;
+    const atZero = new Promise<void>((resolve) => (started = resolve));
+    const run = runProbe({ config, durationMs: 2000, onSession: () => started() });
+    await atZero;
     await sleep(400);
     const first = await server.outage({ kind: 'status', status: 503 }, 300);
     await sleep(300);

@@ -50,7 +50,14 @@ describe('connection modes: keepalive vs fresh', () => {
     assert.equal(run.code, 1, run.stdout + run.stderr);
 
     const fresh = endpoint(run.doc, 'fresh');
-    assert.deepEqual(codes(fresh), ['ECONNREFUSED']);
+    // Refused while nothing listens. A probe whose handshake the kernel completed just before
+    // the old process closed its listener is reset instead (it sat in the accept queue): real,
+    // and at most one, at the window's start.
+    assert.deepEqual(
+      codes(fresh).filter((c) => c !== 'ECONNRESET'),
+      ['ECONNREFUSED'],
+    );
+    assert.ok((fresh.errorCodes.ECONNRESET ?? 0) <= 1, JSON.stringify(fresh.errorCodes));
     assert.equal(fresh.downtime.windows.length, 1, JSON.stringify(fresh.downtime.windows));
     const gap = event(run, 'listening', { version: 'v2' }).t - event(run, 'closed').t;
     const w = fresh.downtime.windows[0]!;
