@@ -3,12 +3,20 @@
  * part of config/ that does I/O.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import type { z } from 'zod';
 import { configError, ZerodownError } from '../errors.ts';
 import { interpolateTree } from './env.ts';
 import { resolveConfig, type ConfigOverrides, type ZerodownConfig } from './resolve.ts';
 import { configSchema, type RawConfig } from './schema.ts';
+
+/** The YAML parser, loaded when a config file is read (runs from flags alone do not need it). */
+let yaml: typeof Yaml | undefined;
+function loadYaml(): typeof Yaml {
+  yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml;
+  return yaml;
+}
 
 /** The file looked for when no `--config` is given. */
 export const DEFAULT_CONFIG_FILE = 'zerodown.yml';
@@ -19,7 +27,7 @@ export function parseConfigText(
   env: Readonly<Record<string, string | undefined>>,
   source = 'config',
 ): RawConfig {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = loadYaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const pos = err.linePos?.[0];
