@@ -127,6 +127,11 @@ export interface EngineReport {
   sent: number;
   skipped: number;
   retries: number;
+  /**
+   * Requests sent to the targets before time zero to open connections (priming), in no count,
+   * window or histogram. Absent in documents from before 0.1.0's priming.
+   */
+  primed?: number;
   stalls: EngineStall[];
 }
 

@@ -64,6 +64,8 @@ export class ProbeEngine {
   private stopAtMs = Infinity;
   private started = false;
   private primed = false;
+  /** Requests sent to the targets by priming. */
+  private primedCount = 0;
   private drained: (() => void) | undefined;
 
   constructor(endpoints: readonly EndpointConfig[], options: EngineOptions) {
@@ -160,6 +162,7 @@ export class ProbeEngine {
         clearTimeout(timer);
         resolve();
       });
+      this.primedCount++;
       lane.prober.send(probe);
     });
   }
@@ -169,6 +172,7 @@ export class ProbeEngine {
     const sentMs = this.nowMs();
     const probe = new InflightProbe(-1, scheduledMs, sentMs, sentMs + lane.config.timeoutMs, noop);
     lane.queue.push(probe);
+    this.primedCount++;
     lane.prober.send(probe);
   }
 
@@ -217,6 +221,7 @@ export class ProbeEngine {
       sent: this.stallTracker.sent,
       skipped: this.stallTracker.skipped,
       retries: this.lanes.reduce((n, l) => n + l.prober.retries, 0),
+      primed: this.primedCount,
       stalls: this.stallTracker.stalls(),
     };
   }
