@@ -95,9 +95,9 @@ export class ProbeEngine {
    *
    * First, each endpoint sends one request and waits for it (at most its timeout or
    * {@link WARM_UP_MAX_MS}): that opens the first connection and loads the HTTP parser, so the
-   * first primer is not late. Then priming keeps the endpoint's cadence (the probe due at −1 interval, −2, …, from time zero;
-   * one at −{@link PRIME_MS} when the interval is longer), so the target sees one steady stream
-   * from the first primer on. Primers that fall behind while the code is still cold catch up at
+   * first primer is not late. Then priming keeps the endpoint's cadence (the probe due at −1
+   * interval, −2, …, from time zero; one at −{@link PRIME_MS} when the interval is longer), so
+   * the target sees one steady stream from the first primer on. Primers that fall behind while the code is still cold catch up at
    * most {@link PRIME_CATCH_UP} times the rate, never in a burst; any still owed at time zero
    * are dropped. Primers in flight at time zero complete or time out unrecorded. A target that
    * is down costs nothing: priming always ends at time zero.
@@ -149,7 +149,6 @@ export class ProbeEngine {
       step();
     });
     this.timer = undefined;
-    for (const lane of this.lanes) lane.prober.retries = 0;
   }
 
   /** One unrecorded request; resolves when it completes or after the warm-up limit. */
@@ -176,7 +175,10 @@ export class ProbeEngine {
     lane.prober.send(probe);
   }
 
-  /** Starts probing now (or at time zero set by {@link prime}). Returns the origin (`performance.now()` at start). */
+  /**
+   * Starts probing now (or at time zero set by {@link prime}). Returns the origin
+   * (`performance.now()` at time zero).
+   */
   start(): number {
     if (this.started) throw new Error('engine already started');
     this.started = true;

@@ -14,9 +14,9 @@
  * faster than probes arrive.
  *
  * Shrinking is gradual for the same reason: every {@link REAP_INTERVAL_MS} the pool closes the
- * least recently used of the connections that stayed idle the whole interval (beyond a
- * spare of {@link SPARE_IDLE}, more at high rates), at most {@link REAP_MAX} at a time, instead of letting a burst's worth of
- * connections reach their keep-alive timeout together.
+ * least recently used of the connections that stayed idle the whole interval (beyond a spare
+ * of {@link SPARE_IDLE}, more at high rates), at most {@link REAP_MAX} at a time, instead of
+ * letting a burst's worth of connections reach their keep-alive timeout together.
  */
 import { createRequire } from 'node:module';
 import type { Client as UndiciClient, Dispatcher } from 'undici';
@@ -201,8 +201,7 @@ export class ProbePool {
       const i = this.idle.indexOf(client);
       if (i < 0) return;
       this.idle.splice(i, 1);
-      this.clients.delete(client);
-      client.destroy().catch(() => undefined);
+      this.drop(client);
     });
     if (!this.reaper && this.clients.size > this.spare) {
       this.idleFloor = this.idle.length;
@@ -216,16 +215,19 @@ export class ProbePool {
   private reap(): void {
     const n = Math.min(REAP_MAX, this.idleFloor - this.spare);
     if (n > 0) {
-      for (const client of this.idle.splice(0, n)) {
-        this.clients.delete(client);
-        client.destroy().catch(() => undefined);
-      }
+      for (const client of this.idle.splice(0, n)) this.drop(client);
     }
     this.idleFloor = this.idle.length;
     if (this.clients.size <= this.spare) {
       clearInterval(this.reaper);
       this.reaper = undefined;
     }
+  }
+
+  /** Forgets an idle connection and closes it. */
+  private drop(client: Client): void {
+    this.clients.delete(client);
+    client.destroy().catch(() => undefined);
   }
 
   private wait(w: Waiting): void {
