@@ -30,6 +30,9 @@ export class FaultServer {
   /** Fail one request in this many with 500, whatever the mode (0: never). */
   failEvery = 0;
   requests = 0;
+  /** Connections accepted, and closed, since the start. */
+  connections = 0;
+  closedConnections = 0;
   /** When set, the arrival time (performance.now()) of every request is pushed here. */
   arrivals: number[] | undefined;
   version = 'v1';
@@ -55,8 +58,12 @@ export class FaultServer {
     const server = http.createServer((req, res) => this.handle(req, res));
     if (keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = keepAliveTimeoutMs;
     server.on('connection', (s: Socket) => {
+      this.connections++;
       this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
+      s.on('close', () => {
+        this.closedConnections++;
+        this.sockets.delete(s);
+      });
     });
     return server;
   }

@@ -5,12 +5,28 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { runProbe } from '../../src/run.ts';
+import type { ZerodownConfig } from '../../src/config/resolve.ts';
+import { runProbe, type RunOutcome } from '../../src/run.ts';
 import type { EndpointResult } from '../../src/result.ts';
 import { endpointConfig } from '../helpers/config.ts';
 import { FaultServer, sleep, type FaultMode, type OutageRecord } from '../helpers/fault-server.ts';
 
 const TOLERANCE_MS = 30;
+
+/**
+ * Starts `runProbe` and resolves at its time zero (after start-up and priming), so a test times
+ * its outages from when probing is recorded. `run` is the run itself.
+ */
+async function probeFromZero(
+  config: ZerodownConfig,
+  durationMs: number,
+): Promise<{ run: Promise<RunOutcome> }> {
+  let started!: () => void;
+  const atZero = new Promise<void>((resolve) => (started = resolve));
+  const run = runProbe({ config, durationMs, onSession: () => started() });
+  await Promise.race([atZero, run]);
+  return { run };
+}
 
 async function probeThrough(
   server: FaultServer,
@@ -19,10 +35,7 @@ async function probeThrough(
   durationMs = 2600,
 ): Promise<{ e: EndpointResult; outage: OutageRecord }> {
   const config = endpointConfig(server.url('/'), { rate: 100, timeout: '500ms', ...settings });
-  let started!: () => void;
-  const atZero = new Promise<void>((resolve) => (started = resolve));
-  const run = runProbe({ config, durationMs, onSession: () => started() });
-  await atZero;
+  const { run } = await probeFromZero(config, durationMs);
   await sleep(700);
   const outage = await fault();
   const { result } = await run;
@@ -112,10 +125,7 @@ describe('window shapes', () => {
 
   test('two failure bursts separated by successes are two windows', async () => {
     const config = endpointConfig(server.url('/'), { rate: 100 });
-    let started!: () => void;
-    const atZero = new Promise<void>((resolve) => (started = resolve));
-    const run = runProbe({ config, durationMs: 2000, onSession: () => started() });
-    await atZero;
+    const { run } = await probeFromZero(config, 2000);
     await sleep(400);
     const first = await server.outage({ kind: 'status', status: 503 }, 300);
     await sleep(300);
@@ -133,10 +143,7 @@ describe('window shapes', () => {
 
   test('a failure still going when probing ends is open', async () => {
     const config = endpointConfig(server.url('/'), { rate: 100 });
-    let started!: () => void;
-    const atZero = new Promise<void>((resolve) => (started = resolve));
-    const run = runProbe({ config, durationMs: 1000, onSession: () => started() });
-    await atZero;
+    const { run } = await probeFromZero(config, 1000);
     await sleep(600);
     server.mode = { kind: 'status', status: 503 };
     const { result } = await run;

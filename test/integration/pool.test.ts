@@ -1,14 +1,12 @@
 /**
- * The probe connection pool against a real server on loopback that counts its connections:
+ * The probe connection pool against a real server on loopback (FaultServer, which counts its
+ * connections):
  * bursts queue on open connections instead of opening one each, a hung target still gets its
  * connections at the refill rate, abandoned waiters are never sent, and idle connections close
  * gradually.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import {
@@ -19,53 +17,7 @@ import {
   SPARE_IDLE,
   type PoolHandler,
 } from '../../src/probe/pool.ts';
-
-/** A server that answers after `delayMs`, or never (`hang`), and counts connections. */
-class CountingServer {
-  delayMs = 0;
-  hang = false;
-  requests = 0;
-  connections = 0;
-  closes = 0;
-  private readonly held: http.ServerResponse[] = [];
-  readonly server = http.createServer((_req, res) => {
-    this.requests++;
-    if (this.hang) {
-      this.held.push(res);
-      return;
-    }
-    setTimeout(() => res.end('ok'), this.delayMs);
-  });
-
-  async start(): Promise<string> {
-    this.server.keepAliveTimeout = 30_000;
-    this.server.on('connection', (s) => {
-      this.connections++;
-      s.on('close', () => this.closes++);
-    });
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  /** Closes what the last test left, waits for the closes to land, and zeroes the counts. */
-  async reset(): Promise<void> {
-    for (const res of this.held.splice(0)) res.destroy();
-    this.server.closeAllConnections();
-    await sleep(50);
-    this.delayMs = 0;
-    this.hang = false;
-    this.requests = 0;
-    this.connections = 0;
-    this.closes = 0;
-  }
-
-  async stop(): Promise<void> {
-    await this.reset();
-    this.server.close();
-    await once(this.server, 'close');
-  }
-}
+import { FaultServer, type FaultMode } from '../helpers/fault-server.ts';
 
 /** Collects one request's outcome. */
 class TestHandler implements PoolHandler {
@@ -98,101 +50,105 @@ class TestHandler implements PoolHandler {
 const CLIENT = { keepAliveTimeout: 4000, headersTimeout: 0, bodyTimeout: 0 };
 const GET: Dispatcher.DispatchOptions = { path: '/', method: 'GET' };
 
+/** A fresh server per test (its own connection counts), answering as `mode` says. */
+async function withServer(mode: FaultMode, body: (server: FaultServer) => Promise<void>) {
+  const server = await FaultServer.start({ keepAliveTimeoutMs: 30_000 });
+  server.mode = mode;
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Dispatches `n` GETs at once; returns their handlers. */
+function dispatchMany(pool: ProbePool, server: FaultServer, n: number): TestHandler[] {
+  const origin = new URL(server.url()).origin;
+  const handlers = Array.from({ length: n }, () => new TestHandler());
+  for (const h of handlers) pool.dispatch({ ...GET, origin }, h);
+  return handlers;
+}
+
 describe('probe connection pool', () => {
-  const server = new CountingServer();
-  let origin = '';
-  before(async () => (origin = await server.start()));
-  after(() => server.stop());
+  test('a burst that finds every connection busy queues instead of opening one each', () =>
+    withServer({ kind: 'slow', delayMs: 20 }, async (server) => {
+      const pool = new ProbePool({ origin: server.url(), rate: 10, client: CLIENT });
+      const handlers = dispatchMany(pool, server, 100);
+      assert.ok(pool.queued > 0, 'the requests beyond the burst wait');
+      await Promise.all(handlers.map((h) => h.done));
+      await pool.close();
+      assert.deepEqual(
+        handlers.filter((h) => h.status !== 200).map((h) => String(h.error)),
+        [],
+        'every request is answered',
+      );
+      assert.equal(server.requests, 100);
+      assert.equal(server.connections, pool.opened);
+      // The burst, plus the refill (100/s at this rate) over the ~150 ms the queue takes to
+      // drain; an unlimited pool opens 100.
+      assert.ok(pool.opened >= NEW_CONNECTION_BURST, `opened ${pool.opened}`);
+      assert.ok(pool.opened <= NEW_CONNECTION_BURST + 30, `opened ${pool.opened}`);
+    }));
 
-  test('a burst that finds every connection busy queues instead of opening one each', async () => {
-    await server.reset();
-    server.delayMs = 20;
-    const pool = new ProbePool({ origin, rate: 10, client: CLIENT });
-    const handlers = Array.from({ length: 100 }, () => new TestHandler());
-    for (const h of handlers) pool.dispatch({ ...GET, origin }, h);
-    assert.ok(pool.queued > 0, 'the requests beyond the burst wait');
-    await Promise.all(handlers.map((h) => h.done));
-    await pool.close();
-    assert.deepEqual(
-      handlers.filter((h) => h.status !== 200).map((h) => String(h.error)),
-      [],
-      'every request is answered',
-    );
-    assert.equal(server.requests, 100);
-    assert.equal(server.connections, pool.opened);
-    // The burst, plus the refill (100/s at this rate) over the ~150 ms the queue takes to
-    // drain; an unlimited pool opens 100.
-    assert.ok(pool.opened >= NEW_CONNECTION_BURST, `opened ${pool.opened}`);
-    assert.ok(pool.opened <= NEW_CONNECTION_BURST + 30, `opened ${pool.opened}`);
-  });
+  test('a hung target still gets a connection per request, at the refill rate', () =>
+    withServer({ kind: 'hang' }, async (server) => {
+      // rate 100/s: the budget refills at 200 new connections per second.
+      const pool = new ProbePool({ origin: server.url(), rate: 100, client: CLIENT });
+      const start = performance.now();
+      dispatchMany(pool, server, 60);
+      await sleep(20);
+      const early = server.requests;
+      while (server.requests < 60 && performance.now() - start < 3000) await sleep(10);
+      const tookMs = performance.now() - start;
+      await pool.close();
+      assert.ok(early <= NEW_CONNECTION_BURST + 10, `${early} arrived in the first 20 ms`);
+      assert.equal(server.requests, 60, 'every request reached the server');
+      // 44 beyond the burst at 0.2 per ms: ~220 ms; generous upper bound for a busy machine.
+      assert.ok(tookMs >= 150 && tookMs < 1500, `all 60 arrived after ${tookMs.toFixed(0)} ms`);
+    }));
 
-  test('a hung target still gets a connection per request, at the refill rate', async () => {
-    await server.reset();
-    server.hang = true;
-    // rate 100/s: the budget refills at 200 new connections per second.
-    const pool = new ProbePool({ origin, rate: 100, client: CLIENT });
-    const start = performance.now();
-    for (let i = 0; i < 60; i++) pool.dispatch({ ...GET, origin }, new TestHandler());
-    await sleep(20);
-    const early = server.requests;
-    while (server.requests < 60 && performance.now() - start < 3000) await sleep(10);
-    const tookMs = performance.now() - start;
-    await pool.close();
-    assert.ok(early <= NEW_CONNECTION_BURST + 10, `${early} arrived in the first 20 ms`);
-    assert.equal(server.requests, 60, 'every request reached the server');
-    // 44 beyond the burst at 0.2 per ms: ~220 ms; generous upper bound for a busy machine.
-    assert.ok(tookMs >= 150 && tookMs < 1500, `all 60 arrived after ${tookMs.toFixed(0)} ms`);
-  });
+  test('a waiting request that is abandoned is never sent', () =>
+    withServer({ kind: 'hang' }, async (server) => {
+      const pool = new ProbePool({ origin: server.url(), rate: 1, client: CLIENT });
+      dispatchMany(pool, server, NEW_CONNECTION_BURST);
+      const [late] = dispatchMany(pool, server, 1);
+      assert.equal(pool.queued, 1);
+      late!.abandoned = true;
+      dispatchMany(pool, server, 1);
+      await sleep(100);
+      await pool.close();
+      // The abandoned one was skipped; the one behind it got the next connection.
+      assert.equal(server.requests, NEW_CONNECTION_BURST + 1);
+      assert.equal(pool.opened, NEW_CONNECTION_BURST + 1);
+    }));
 
-  test('a waiting request that is abandoned is never sent', async () => {
-    await server.reset();
-    server.hang = true;
-    const pool = new ProbePool({ origin, rate: 1, client: CLIENT });
-    for (let i = 0; i < NEW_CONNECTION_BURST; i++)
-      pool.dispatch({ ...GET, origin }, new TestHandler());
-    const late = new TestHandler();
-    pool.dispatch({ ...GET, origin }, late);
-    assert.equal(pool.queued, 1);
-    late.abandoned = true;
-    const sent = new TestHandler();
-    pool.dispatch({ ...GET, origin }, sent);
-    await sleep(100);
-    await pool.close();
-    // The abandoned one was skipped; the one behind it got the next connection.
-    assert.equal(server.requests, NEW_CONNECTION_BURST + 1);
-    assert.equal(pool.opened, NEW_CONNECTION_BURST + 1);
-  });
+  test('idle connections close gradually, down to the spare', () =>
+    withServer({ kind: 'slow', delayMs: 30 }, async (server) => {
+      const pool = new ProbePool({ origin: server.url(), rate: 10, client: CLIENT });
+      await Promise.all(dispatchMany(pool, server, 40).map((h) => h.done));
+      const opened = pool.opened;
+      assert.ok(opened > SPARE_IDLE + REAP_MAX, `opened ${opened}`);
+      // Each reaping closes at most REAP_MAX; after enough of them only the spare is left.
+      const sizes: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        await sleep(REAP_INTERVAL_MS);
+        sizes.push(pool.size);
+      }
+      for (let i = 1; i < sizes.length; i++) {
+        assert.ok(sizes[i - 1]! - sizes[i]! <= REAP_MAX, `sizes ${sizes.join(' → ')}`);
+      }
+      assert.equal(pool.size, SPARE_IDLE, `sizes ${sizes.join(' → ')}`);
+      await sleep(50);
+      assert.equal(server.closedConnections, opened - SPARE_IDLE, 'the server saw the closes');
+      await pool.close();
+    }));
 
-  test('idle connections close gradually, down to the spare', async () => {
-    await server.reset();
-    server.delayMs = 30;
-    const pool = new ProbePool({ origin, rate: 10, client: CLIENT });
-    const handlers = Array.from({ length: 40 }, () => new TestHandler());
-    for (const h of handlers) pool.dispatch({ ...GET, origin }, h);
-    await Promise.all(handlers.map((h) => h.done));
-    const opened = pool.opened;
-    assert.ok(opened > SPARE_IDLE + REAP_MAX, `opened ${opened}`);
-    // Each reaping closes at most REAP_MAX; after enough of them only the spare is left.
-    const sizes: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      await sleep(REAP_INTERVAL_MS);
-      sizes.push(pool.size);
-    }
-    for (let i = 1; i < sizes.length; i++) {
-      assert.ok(sizes[i - 1]! - sizes[i]! <= REAP_MAX, `sizes ${sizes.join(' → ')}`);
-    }
-    assert.equal(pool.size, SPARE_IDLE, `sizes ${sizes.join(' → ')}`);
-    await sleep(50);
-    assert.equal(server.closes, opened - SPARE_IDLE, 'the server saw the closes');
-    await pool.close();
-  });
-
-  test('a closed pool fails new requests at once', async () => {
-    const pool = new ProbePool({ origin, rate: 10, client: CLIENT });
-    await pool.close();
-    const h = new TestHandler();
-    pool.dispatch({ ...GET, origin }, h);
-    await h.done;
-    assert.match(String(h.error), /pool closed/);
-  });
+  test('a closed pool fails new requests at once', () =>
+    withServer({ kind: 'ok' }, async (server) => {
+      const pool = new ProbePool({ origin: server.url(), rate: 10, client: CLIENT });
+      await pool.close();
+      const [h] = dispatchMany(pool, server, 1);
+      await h!.done;
+      assert.match(String(h!.error), /pool closed/);
+    }));
 });
