@@ -19,6 +19,7 @@ import type { ProbeOutcome } from './outcome.ts';
 import { Deque } from './deque.ts';
 import { Pacer, staggerOffsets } from './pacer.ts';
 import { StallTracker } from './stalls.ts';
+import { deprioritizeV8Workers } from './threads.ts';
 
 /** What the engine needs besides the endpoints. */
 export interface EngineOptions {
@@ -37,6 +38,8 @@ export const PRIME_MS = 250;
 const WARM_UP_MAX_MS = 250;
 /** Primers that fell behind catch up at most this many times the rate. */
 const PRIME_CATCH_UP = 1.3;
+/** …and at most this many ms' worth of them at once. */
+const PRIME_BUCKET_MS = 2;
 
 /** Sampling interval of the event-loop delay monitor (ms). */
 const LOOP_RESOLUTION_MS = 10;
@@ -93,18 +96,21 @@ export class ProbeEngine {
    * behind, and the overdue ones then go out together, each opening one more connection — the
    * target would see a burst where it should see a steady rate.
    *
-   * First, each endpoint sends one request and waits for it (at most its timeout or
+   * It starts by lowering the priority of V8's background threads (see threads.ts), then
+   * warms the code path on loopback (warm.ts). Next, each endpoint sends one request and waits for it (at most its timeout or
    * {@link WARM_UP_MAX_MS}): that opens the first connection and loads the HTTP parser, so the
    * first primer is not late. Then priming keeps the endpoint's cadence (the probe due at −1
    * interval, −2, …, from time zero; one at −{@link PRIME_MS} when the interval is longer), so
-   * the target sees one steady stream from the first primer on. Primers that fall behind while the code is still cold catch up at
-   * most {@link PRIME_CATCH_UP} times the rate, never in a burst; any still owed at time zero
+   * the target sees one steady stream from the first primer on. Primers that fall behind while
+   * the code is still cold catch up at most {@link PRIME_CATCH_UP} times the rate, never in a
+   * burst; any still owed at time zero
    * are dropped. Primers in flight at time zero complete or time out unrecorded. A target that
    * is down costs nothing: priming always ends at time zero.
    */
   async prime(): Promise<void> {
     if (this.started || this.primed) throw new Error('engine already started');
     this.primed = true;
+    deprioritizeV8Workers();
     this.origin = performance.now();
     await warmCodePath(this.lanes[0]!.config);
     await Promise.all(this.lanes.map((lane) => this.warmUp(lane)));
@@ -112,10 +118,11 @@ export class ProbeEngine {
     const plans = this.lanes.map((lane) => {
       const interval = lane.pacer.intervalMs;
       const count = Math.max(1, Math.floor(PRIME_MS / interval));
-      // A token bucket paces the catch-up: PRIME_CATCH_UP × the rate, one timer tick's worth
-      // at most at once.
+      // A token bucket paces the catch-up: PRIME_CATCH_UP × the rate, PRIME_BUCKET_MS' worth
+      // at most at once. The bucket must hold more than one timer tick's worth: ticks come
+      // 1–2 ms apart, and a bucket of one tick's worth falls further behind at every late tick.
       const perMs = PRIME_CATCH_UP / interval;
-      const cap = Math.max(1, Math.ceil(perMs));
+      const cap = Math.max(1, Math.ceil(perMs * PRIME_BUCKET_MS));
       return { lane, interval, count, next: 0, perMs, cap, tokens: cap, at: -PRIME_MS };
     });
     // Primer k (0-based) of `count` is due at offset − (count − k) × interval, or −PRIME_MS.

@@ -7,9 +7,12 @@
  * together and each opens a connection — at 5000/s an 18 ms stall opened ~140 — and four seconds
  * later the idle ones all close at once, which stalls the loop again. The target sees bursts of
  * connections that have nothing to do with the deploy. Here a request that finds every
- * connection busy opens a new one only while the budget allows (a burst of
- * {@link NEW_CONNECTION_BURST}, refilled at twice the probe rate per second, at least
- * {@link MIN_NEW_PER_SECOND}); otherwise it waits, in order, for the first connection to free up.
+ * connection busy waits, in order. Connections that free up serve the queue first; only what
+ * still waits on the pool's next timer turn (at least 1 ms later, after the event loop has read
+ * the responses that arrived meanwhile) opens new connections, and only while the budget allows
+ * (a burst of {@link NEW_CONNECTION_BURST}, refilled at twice the probe rate per second, at least
+ * {@link MIN_NEW_PER_SECOND}). So the burst of overdue probes after a stall of zerodown's own
+ * loop mostly goes out on the connections it already has.
  * A steadily slow or hung target still gets all the connections it needs: the budget refills
  * faster than probes arrive.
  *
@@ -118,11 +121,12 @@ export class ProbePool {
     }
     // Earlier waiters go first: a new connection serves the head of the queue.
     if (this.waiting.length > 0) {
-      this.waiting.push({ options, handler });
-      this.serveWaiting();
+      this.wait({ options, handler });
       return;
     }
-    const client = this.take();
+    // With no connection at all there is nothing to wait for.
+    const client = this.clients.size === 0 ? this.open() : this.idle.pop();
+    if (this.idle.length < this.idleFloor) this.idleFloor = this.idle.length;
     if (client) this.send(client, options, handler);
     else this.wait({ options, handler });
   }

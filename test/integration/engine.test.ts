@@ -7,6 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { EndpointStats } from '../../src/analysis/endpoint-stats.ts';
 import { ProbeEngine } from '../../src/probe/engine.ts';
 import { ProbeSession } from '../../src/session.ts';
+import { WORKER_NICE } from '../../src/probe/threads.ts';
+import { readdirSync, readFileSync } from 'node:fs';
 import { endpointConfig } from '../helpers/config.ts';
 import { FaultServer, sleep } from '../helpers/fault-server.ts';
 
@@ -127,4 +129,25 @@ describe('engine', () => {
     const close = gaps.filter((g) => g < 10 / 3).length;
     assert.ok(close <= 3, `${close} arrivals closer than 3.3 ms to the previous one`);
   });
+
+  test(
+    "after priming, V8's worker threads run at a lower priority than the main thread",
+    { skip: process.platform !== 'linux' && 'per-thread nice is Linux only' },
+    async () => {
+      const session = new ProbeSession(endpointConfig(server.url('/'), { rate: 50 }));
+      await session.start();
+      await session.stop();
+      // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value.
+      const nice = (tid: string) =>
+        Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+      const threads = readdirSync('/proc/self/task').map((tid) => ({
+        tid,
+        comm: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(),
+      }));
+      const workers = threads.filter((t) => t.comm === 'V8Worker');
+      assert.ok(workers.length > 0, `threads: ${threads.map((t) => t.comm).join(', ')}`);
+      for (const w of workers) assert.equal(nice(w.tid), WORKER_NICE, `V8Worker ${w.tid}`);
+      assert.equal(nice(String(process.pid)), 0, 'the main thread keeps its priority');
+    },
+  );
 });

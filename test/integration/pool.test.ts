@@ -111,6 +111,7 @@ describe('probe connection pool', () => {
     withServer({ kind: 'hang' }, async (server) => {
       const pool = new ProbePool({ origin: server.url(), rate: 1, client: CLIENT });
       dispatchMany(pool, server, NEW_CONNECTION_BURST);
+      await sleep(20); // the burst goes out on the pool's next turn
       const [late] = dispatchMany(pool, server, 1);
       assert.equal(pool.queued, 1);
       late!.abandoned = true;
