@@ -9,6 +9,11 @@
  * The engine never lowers the rate: when it cannot send a probe (its in-flight cap is reached or
  * the machine is out of sockets) it records the probe as skipped, and late sends as lateness;
  * both mark stalls in the result.
+ *
+ * Catching up: probes that fell behind (zerodown's own loop stalled) are all still sent, in
+ * order, but at most {@link CATCH_UP} times the rate, so a stall of the client never reaches the
+ * target as a burst. Their lateness is recorded, and their latency counts from the scheduled
+ * time as always.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { EndpointConfig } from '../config/resolve.ts';
@@ -17,7 +22,7 @@ import { HttpProber, InflightProbe, type ProbeResult } from './http-prober.ts';
 import { warmCodePath } from './warm.ts';
 import type { ProbeOutcome } from './outcome.ts';
 import { Deque } from './deque.ts';
-import { Pacer, staggerOffsets } from './pacer.ts';
+import { CatchUp, Pacer, staggerOffsets } from './pacer.ts';
 import { StallTracker } from './stalls.ts';
 import { deprioritizeV8Workers } from './threads.ts';
 
@@ -36,10 +41,16 @@ export interface EngineOptions {
 export const PRIME_MS = 250;
 /** Longest wait (ms) for the one request that opens each endpoint's first connection. */
 const WARM_UP_MAX_MS = 250;
-/** Primers that fell behind catch up at most this many times the rate. */
-const PRIME_CATCH_UP = 1.3;
-/** …and at most this many ms' worth of them at once. */
-const PRIME_BUCKET_MS = 2;
+/**
+ * Probes (and primers) that fell behind catch up at most this many times the rate: after a
+ * stall of zerodown itself the target sees at most 1.3× its rate, never a burst.
+ */
+export const CATCH_UP = 1.3;
+/**
+ * …with at most this many ms' worth at once. It must hold more than one timer tick's worth:
+ * ticks come 1–2 ms apart, and a bucket of one tick's worth falls behind at every late tick.
+ */
+const CATCH_UP_BUCKET_MS = 2;
 
 /** Sampling interval of the event-loop delay monitor (ms). */
 const LOOP_RESOLUTION_MS = 10;
@@ -48,6 +59,8 @@ interface Lane {
   index: number;
   config: EndpointConfig;
   pacer: Pacer;
+  /** Paces the catch-up after the lane fell behind (from time zero on). */
+  catchUp: CatchUp;
   prober: HttpProber;
   /** In flight, in send order (= deadline order). Completed ones are dropped from the head. */
   queue: Deque<InflightProbe>;
@@ -78,6 +91,7 @@ export class ProbeEngine {
       index,
       config,
       pacer: new Pacer(config.rate, offsets[index]),
+      catchUp: new CatchUp(config.rate, CATCH_UP, CATCH_UP_BUCKET_MS, 0),
       prober: new HttpProber(config, () => this.nowMs()),
       queue: new Deque<InflightProbe>(),
       inflight: 0,
@@ -102,7 +116,7 @@ export class ProbeEngine {
    * first primer is not late. Then priming keeps the endpoint's cadence (the probe due at −1
    * interval, −2, …, from time zero; one at −{@link PRIME_MS} when the interval is longer), so
    * the target sees one steady stream from the first primer on. Primers that fall behind while
-   * the code is still cold catch up at most {@link PRIME_CATCH_UP} times the rate, never in a
+   * the code is still cold catch up at most {@link CATCH_UP} times the rate, never in a
    * burst; any still owed at time zero
    * are dropped. Primers in flight at time zero complete or time out unrecorded. A target that
    * is down costs nothing: priming always ends at time zero.
@@ -118,12 +132,8 @@ export class ProbeEngine {
     const plans = this.lanes.map((lane) => {
       const interval = lane.pacer.intervalMs;
       const count = Math.max(1, Math.floor(PRIME_MS / interval));
-      // A token bucket paces the catch-up: PRIME_CATCH_UP × the rate, PRIME_BUCKET_MS' worth
-      // at most at once. The bucket must hold more than one timer tick's worth: ticks come
-      // 1–2 ms apart, and a bucket of one tick's worth falls further behind at every late tick.
-      const perMs = PRIME_CATCH_UP / interval;
-      const cap = Math.max(1, Math.ceil(perMs * PRIME_BUCKET_MS));
-      return { lane, interval, count, next: 0, perMs, cap, tokens: cap, at: -PRIME_MS };
+      const catchUp = new CatchUp(lane.config.rate, CATCH_UP, CATCH_UP_BUCKET_MS, -PRIME_MS);
+      return { lane, interval, count, next: 0, catchUp };
     });
     // Primer k (0-based) of `count` is due at offset − (count − k) × interval, or −PRIME_MS.
     const dueMs = (p: (typeof plans)[number], k: number) =>
@@ -138,17 +148,18 @@ export class ProbeEngine {
         let wakeAt = 0;
         for (const p of plans) {
           this.expire(p.lane, now);
-          p.tokens = Math.min(p.cap, p.tokens + (now - p.at) * p.perMs);
-          p.at = now;
           while (p.next < p.count) {
             const at = dueMs(p, p.next);
-            if (at > now || p.tokens < 1) {
-              wakeAt = Math.min(wakeAt, Math.max(at, now + (1 - p.tokens) / p.perMs));
+            if (at > now) {
+              wakeAt = Math.min(wakeAt, at);
+              break;
+            }
+            if (!p.catchUp.take(now)) {
+              wakeAt = Math.min(wakeAt, p.catchUp.nextAtMs());
               break;
             }
             this.firePrimer(p.lane, at);
             p.next++;
-            p.tokens--;
           }
         }
         this.timer = setTimeout(step, Math.max(1, Math.floor(wakeAt - now)));
@@ -197,14 +208,15 @@ export class ProbeEngine {
   }
 
   /**
-   * Stops sending (no probe due after now goes out), waits for the probes in flight to complete
-   * or reach their deadline, and closes the connections.
+   * Stops sending (no probe due after now goes out; any still owed from before now go out at
+   * the catch-up pace), waits for every probe sent to complete or reach its deadline, and closes
+   * the connections.
    */
   async stop(): Promise<void> {
     if (!this.started) return;
     this.stopAtMs = Math.min(this.stopAtMs, this.nowMs());
     this.tick();
-    if (this.lanes.some((l) => l.inflight > 0)) {
+    if (!this.isDrained()) {
       await new Promise<void>((resolve) => (this.drained = resolve));
     }
     this.clearTimers();
@@ -242,11 +254,18 @@ export class ProbeEngine {
     for (const lane of this.lanes) {
       this.expire(lane, now);
       const pacer = lane.pacer;
-      while (pacer.nextMs <= now && pacer.nextMs <= this.stopAtMs) {
-        this.fire(lane, pacer.next, pacer.nextMs, now);
+      let next = pacer.nextMs;
+      while (next <= now && next <= this.stopAtMs) {
+        if (!lane.catchUp.take(now)) {
+          // Behind schedule: the rest of the backlog goes out as tokens come (CATCH_UP).
+          next = lane.catchUp.nextAtMs();
+          break;
+        }
+        this.fire(lane, pacer.next, next, now);
         pacer.next++;
+        next = pacer.nextMs;
       }
-      if (pacer.nextMs <= this.stopAtMs) wakeAt = Math.min(wakeAt, pacer.nextMs);
+      if (pacer.nextMs <= this.stopAtMs) wakeAt = Math.min(wakeAt, next);
       const oldest = this.oldest(lane);
       if (oldest) wakeAt = Math.min(wakeAt, oldest.deadlineMs);
     }
@@ -341,8 +360,13 @@ export class ProbeEngine {
     return q.peek();
   }
 
+  /** Every probe due before the stop was sent (see {@link CATCH_UP}) and has completed. */
+  private isDrained(): boolean {
+    return this.lanes.every((l) => l.inflight === 0 && l.pacer.nextMs > this.stopAtMs);
+  }
+
   private checkDrained(): void {
-    if (this.drained && this.lanes.every((l) => l.inflight === 0)) {
+    if (this.drained && this.isDrained()) {
       const resolve = this.drained;
       this.drained = undefined;
       resolve();

@@ -32,3 +32,38 @@ export function staggerOffsets(rates: readonly number[]): number[] {
   const n = rates.length;
   return rates.map((rate, i) => (Math.min(1000 / rate, 1000) * i) / n);
 }
+
+/**
+ * Limits how fast an endpoint catches up after falling behind (a stall of zerodown's own event
+ * loop, a cold start): a token bucket that refills at `factor` × the rate and holds
+ * `bucketMs` worth of tokens. Probes that are due only by the timer's granularity always fit;
+ * a backlog goes out at `factor` × the rate instead of all at once, so the target never sees a
+ * burst that zerodown made. Pure: the caller passes the clock.
+ */
+export class CatchUp {
+  private readonly perMs: number;
+  private readonly cap: number;
+  private tokens: number;
+  private at: number;
+
+  constructor(rate: number, factor: number, bucketMs: number, nowMs: number) {
+    this.perMs = (rate * factor) / 1000;
+    this.cap = Math.max(1, Math.ceil(this.perMs * bucketMs));
+    this.tokens = this.cap;
+    this.at = nowMs;
+  }
+
+  /** Takes one token if there is one at `nowMs`. */
+  take(nowMs: number): boolean {
+    this.tokens = Math.min(this.cap, this.tokens + (nowMs - this.at) * this.perMs);
+    this.at = nowMs;
+    if (this.tokens < 1) return false;
+    this.tokens--;
+    return true;
+  }
+
+  /** When the next token is there (after a failed {@link take}). */
+  nextAtMs(): number {
+    return this.at + Math.max(0, 1 - this.tokens) / this.perMs;
+  }
+}

@@ -6,7 +6,7 @@ import { TimelineAccumulator } from '../../src/analysis/timeline.ts';
 import { judgeEndpoint, judgeRun } from '../../src/analysis/verdict.ts';
 import { VersionTracker } from '../../src/analysis/versions.ts';
 import { DowntimeDetector } from '../../src/analysis/windows.ts';
-import { Pacer, staggerOffsets } from '../../src/probe/pacer.ts';
+import { CatchUp, Pacer, staggerOffsets } from '../../src/probe/pacer.ts';
 
 /** Feeds a pattern like "..xx.x" (x = failure) at 10 ms intervals. */
 function detect(pattern: string, code = '503'): DowntimeDetector {
@@ -203,5 +203,34 @@ describe('pacer', () => {
   test('endpoints are spread over an interval', () => {
     assert.deepEqual(staggerOffsets([10, 10]), [0, 50]);
     assert.deepEqual(staggerOffsets([0.5]), [0]);
+  });
+});
+
+describe('catch-up pacing', () => {
+  test('on schedule, a late timer tick still sends everything due', () => {
+    // 1000/s at 1.3×, 2 ms bucket: 3 tokens. Ticks 1.5 ms apart each owe 1–2 probes.
+    const c = new CatchUp(1000, 1.3, 2, 0);
+    let sent = 0;
+    for (let t = 1.5; t <= 150; t += 1.5) {
+      while (sent < Math.floor(t) && c.take(t)) sent++;
+    }
+    assert.equal(sent, 150);
+  });
+
+  test('a backlog goes out at 1.3× the rate, and the next token time is exact', () => {
+    const c = new CatchUp(1000, 1.3, 2, 0);
+    let sent = 0;
+    while (c.take(100)) sent++;
+    assert.equal(sent, 3, 'the bucket, then nothing more at the same instant');
+    assert.ok(Math.abs(c.nextAtMs() - (100 + 1 / 1.3)) < 1e-9);
+    for (let t = 101; t <= 200; t++) while (c.take(t)) sent++;
+    assert.equal(sent, 3 + 130);
+  });
+
+  test('slow rates hold at least one token', () => {
+    const c = new CatchUp(1, 1.3, 2, 0);
+    assert.equal(c.take(0), true);
+    assert.equal(c.take(1), false);
+    assert.ok(c.take(1000 / 1.3 + 1));
   });
 });
