@@ -12,6 +12,8 @@ interface Snapshot {
   total: number;
   /** CPU ticks of the watched processes. */
   watched: number;
+  /** Jiffies the hypervisor gave to other guests while this machine wanted to run. */
+  steal: number;
 }
 
 /** Machine load during a trial, in % of one core (a 2-core machine tops out at 200). */
@@ -25,6 +27,11 @@ export interface CpuLoad {
    * machine (and the kernel's network work). High values mean the trial was disturbed.
    */
   othersPct: number;
+  /**
+   * Time the virtual machine's CPUs were taken by the hypervisor (steal, summed over cores),
+   * ms. Any steal can pause every process at once for tens of ms: a burst then is the host's.
+   */
+  stealMs: number;
 }
 
 /** Measures machine busy time from `start()` to `stop(toolCpuSeconds)`. */
@@ -55,6 +62,7 @@ export class CpuMeter {
       machinePct: Math.round(machinePct),
       serverPct: Math.round(serverPct),
       othersPct: Math.max(0, Math.round(machinePct - serverPct - toolPct)),
+      stealMs: Math.round(((b.steal - a.steal) / TICKS) * 1000),
     };
   }
 }
@@ -70,7 +78,7 @@ function snapshot(pids: readonly number[]): Snapshot {
   const total = f.slice(0, 8).reduce((s, x) => s + x, 0);
   let watched = 0;
   for (const pid of pids) watched += processTicks(pid);
-  return { busy: total - idle, total, watched };
+  return { busy: total - idle, total, watched, steal: f[7] ?? 0 };
 }
 
 function processTicks(pid: number): number {

@@ -190,6 +190,7 @@ export function renderFidelity(r: FidelityResult): string {
     t.cpuPct,
     t.load.serverPct,
     t.load.othersPct,
+    t.load.stealMs,
   ]);
   const table = renderTable(
     [
@@ -215,6 +216,7 @@ export function renderFidelity(r: FidelityResult): string {
       'CPU %',
       'nginx %',
       'others %',
+      'steal ms',
     ],
     rows,
   );
@@ -230,7 +232,9 @@ export function renderFidelity(r: FidelityResult): string {
     `"after 1st s" leaves out the first second, to tell start-up bursts apart. conns = distinct`,
     `nginx $connection serials. CPU % = the tool's user+sys CPU time / its wall time (one core = 100);`,
     `nginx % likewise; others % = the rest of the machine's busy time meanwhile (other processes,`,
-    `kernel network work): a high value means the trial was disturbed.`,
+    `kernel network work): a high value means the trial was disturbed. steal ms = time the`,
+    `hypervisor took this virtual machine's CPUs during the trial (/proc/stat): it pauses the tool and`,
+    `nginx together, and the arrivals it held back land as one burst.`,
     `late = zerodown's own send lateness (engine.latenessMs), loop = its event-loop delay (ms);`,
     `stalls = zerodown's engine.stalls (sends > 25 ms late): how many, and the first one's span in ms`,
     `since zerodown started.`,

@@ -131,6 +131,7 @@ export function renderMemory(r: MemoryResult): string {
       ],
       ['zerodown CPU % of one core', r.cpuPct],
       ['nginx % / others % (rest of the machine)', `${r.load.serverPct} / ${r.load.othersPct}`],
+      ['steal (hypervisor) ms', r.load.stealMs],
     ],
   );
   const notes = [
