@@ -43,14 +43,15 @@ export const PRIME_MS = 250;
 const WARM_UP_MAX_MS = 250;
 /**
  * Probes (and primers) that fell behind catch up at most this many times the rate: after a
- * stall of zerodown itself the target sees at most 1.3× its rate, never a burst.
+ * stall of zerodown itself the target sees at most 1.25× its rate, never a burst. With the
+ * bucket below, any 10 ms at 1000/s holds at most 2 + 12.5 probes.
  */
-export const CATCH_UP = 1.3;
+export const CATCH_UP = 1.25;
 /**
  * …with at most this many ms' worth at once. It must hold more than one timer tick's worth:
  * ticks come 1–2 ms apart, and a bucket of one tick's worth falls behind at every late tick.
  */
-const CATCH_UP_BUCKET_MS = 2;
+const CATCH_UP_BUCKET_MS = 1.5;
 
 /** Sampling interval of the event-loop delay monitor (ms). */
 const LOOP_RESOLUTION_MS = 10;
