@@ -43,15 +43,20 @@ export const PRIME_MS = 250;
 const WARM_UP_MAX_MS = 250;
 /**
  * Probes (and primers) that fell behind catch up at most this many times the rate: after a
- * stall of zerodown itself the target sees at most 1.25× its rate, never a burst. With the
- * bucket below, any 10 ms at 1000/s holds at most 2 + 12.5 probes.
+ * stall of zerodown itself the target sees at most 1.2× its rate, never a burst. With the
+ * settings below, any 10 ms at 1000/s holds at most about 12 probes on schedule plus 2 late.
  */
-export const CATCH_UP = 1.25;
+export const CATCH_UP = 1.2;
 /**
- * …with at most this many ms' worth at once. It must hold more than one timer tick's worth:
- * ticks come 1–2 ms apart, and a bucket of one tick's worth falls behind at every late tick.
+ * …with at most this many ms' worth at once (timer ticks come 1–2 ms apart: a smaller bucket
+ * would fall further behind at every late tick)…
  */
-const CATCH_UP_BUCKET_MS = 1.5;
+const CATCH_UP_BUCKET_MS = 2;
+/**
+ * …for probes more than this late (ms). Timer ticks come 1–2 ms apart, so a probe up to this
+ * late is ordinary jitter and goes at once; only a real backlog is paced.
+ */
+const CATCH_UP_FREE_MS = 2;
 
 /** Sampling interval of the event-loop delay monitor (ms). */
 const LOOP_RESOLUTION_MS = 10;
@@ -92,7 +97,7 @@ export class ProbeEngine {
       index,
       config,
       pacer: new Pacer(config.rate, offsets[index]),
-      catchUp: new CatchUp(config.rate, CATCH_UP, CATCH_UP_BUCKET_MS, 0),
+      catchUp: new CatchUp(config.rate, CATCH_UP, CATCH_UP_BUCKET_MS, CATCH_UP_FREE_MS, 0),
       prober: new HttpProber(config, () => this.nowMs()),
       queue: new Deque<InflightProbe>(),
       inflight: 0,
@@ -133,7 +138,13 @@ export class ProbeEngine {
     const plans = this.lanes.map((lane) => {
       const interval = lane.pacer.intervalMs;
       const count = Math.max(1, Math.floor(PRIME_MS / interval));
-      const catchUp = new CatchUp(lane.config.rate, CATCH_UP, CATCH_UP_BUCKET_MS, -PRIME_MS);
+      const catchUp = new CatchUp(
+        lane.config.rate,
+        CATCH_UP,
+        CATCH_UP_BUCKET_MS,
+        CATCH_UP_FREE_MS,
+        -PRIME_MS,
+      );
       return { lane, interval, count, next: 0, catchUp };
     });
     // Primer k (0-based) of `count` is due at offset − (count − k) × interval, or −PRIME_MS.
@@ -155,7 +166,7 @@ export class ProbeEngine {
               wakeAt = Math.min(wakeAt, at);
               break;
             }
-            if (!p.catchUp.take(now)) {
+            if (!p.catchUp.take(now, now - at)) {
               wakeAt = Math.min(wakeAt, p.catchUp.nextAtMs());
               break;
             }
@@ -257,7 +268,7 @@ export class ProbeEngine {
       const pacer = lane.pacer;
       let next = pacer.nextMs;
       while (next <= now && next <= this.stopAtMs) {
-        if (!lane.catchUp.take(now)) {
+        if (!lane.catchUp.take(now, now - next)) {
           // Behind schedule: the rest of the backlog goes out as tokens come (CATCH_UP).
           next = lane.catchUp.nextAtMs();
           break;

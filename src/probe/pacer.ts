@@ -35,26 +35,31 @@ export function staggerOffsets(rates: readonly number[]): number[] {
 
 /**
  * Limits how fast an endpoint catches up after falling behind (a stall of zerodown's own event
- * loop, a cold start): a token bucket that refills at `factor` × the rate and holds
- * `bucketMs` worth of tokens. Probes that are due only by the timer's granularity always fit;
- * a backlog goes out at `factor` × the rate instead of all at once, so the target never sees a
- * burst that zerodown made. Pure: the caller passes the clock.
+ * loop, a cold start). A probe at most `freeMs` late (the timer's granularity) always goes; a
+ * later one needs a token from a bucket that refills at `factor` × the rate and holds
+ * `bucketMs` worth. So a backlog goes out at `factor` × the rate instead of all at once, and the
+ * target never sees a burst that zerodown made, while ordinary timer jitter costs no lateness.
+ * Pure: the caller passes the clock.
  */
 export class CatchUp {
   private readonly perMs: number;
   private readonly cap: number;
+  private readonly freeMs: number;
   private tokens: number;
   private at: number;
 
-  constructor(rate: number, factor: number, bucketMs: number, nowMs: number) {
+  constructor(rate: number, factor: number, bucketMs: number, freeMs: number, nowMs: number) {
     this.perMs = (rate * factor) / 1000;
-    this.cap = Math.max(1, Math.ceil(this.perMs * bucketMs));
+    this.freeMs = freeMs;
+    // Not rounded up: at 1000/s × 1.25, 2 ms' worth is 2.5 tokens, so never 3 at once.
+    this.cap = Math.max(1, this.perMs * bucketMs);
     this.tokens = this.cap;
     this.at = nowMs;
   }
 
-  /** Takes one token if there is one at `nowMs`. */
-  take(nowMs: number): boolean {
+  /** May a probe `lateMs` late go at `nowMs`? Takes a token when it is past `freeMs`. */
+  take(nowMs: number, lateMs: number): boolean {
+    if (lateMs <= this.freeMs) return true;
     this.tokens = Math.min(this.cap, this.tokens + (nowMs - this.at) * this.perMs);
     this.at = nowMs;
     if (this.tokens < 1) return false;

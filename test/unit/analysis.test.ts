@@ -207,30 +207,30 @@ describe('pacer', () => {
 });
 
 describe('catch-up pacing', () => {
-  test('on schedule, a late timer tick still sends everything due', () => {
-    // 1000/s at 1.3×, 2 ms bucket: 3 tokens. Ticks 1.5 ms apart each owe 1–2 probes.
-    const c = new CatchUp(1000, 1.3, 2, 0);
-    let sent = 0;
-    for (let t = 1.5; t <= 150; t += 1.5) {
-      while (sent < Math.floor(t) && c.take(t)) sent++;
-    }
-    assert.equal(sent, 150);
+  test('a probe late by timer jitter only goes even when the bucket is empty', () => {
+    const c = new CatchUp(1000, 1.25, 1, 2, 0);
+    while (c.take(50, 10));
+    assert.equal(c.take(50, 3), false, 'a backlog waits for tokens');
+    assert.equal(c.take(50, 1.5), true, 'jitter does not');
+    assert.equal(c.take(50, 2), true);
   });
 
-  test('a backlog goes out at 1.3× the rate, and the next token time is exact', () => {
-    const c = new CatchUp(1000, 1.3, 2, 0);
+  test('a backlog goes out at 1.25× the rate, and the next token time is exact', () => {
+    // 2 ms' worth: 2.5 tokens, so 2 at once and half a token left.
+    const c = new CatchUp(1000, 1.25, 2, 2, 0);
     let sent = 0;
-    while (c.take(100)) sent++;
-    assert.equal(sent, 3, 'the bucket, then nothing more at the same instant');
-    assert.ok(Math.abs(c.nextAtMs() - (100 + 1 / 1.3)) < 1e-9);
-    for (let t = 101; t <= 200; t++) while (c.take(t)) sent++;
-    assert.equal(sent, 3 + 130);
+    while (c.take(100, 10)) sent++;
+    assert.equal(sent, 2, 'the bucket, then nothing more at the same instant');
+    assert.ok(Math.abs(c.nextAtMs() - (100 + 0.5 / 1.25)) < 1e-9);
+    for (let t = 101; t <= 200; t++) while (c.take(t, 10)) sent++;
+    assert.equal(sent, 2 + 125);
   });
 
   test('slow rates hold at least one token', () => {
-    const c = new CatchUp(1, 1.3, 2, 0);
-    assert.equal(c.take(0), true);
-    assert.equal(c.take(1), false);
-    assert.ok(c.take(1000 / 1.3 + 1));
+    const c = new CatchUp(1, 1.25, 2, 2, 0);
+    assert.equal(c.take(0, 5), true);
+    assert.equal(c.take(1, 5), false);
+    assert.equal(c.take(1, 1), true, 'within the jitter allowance');
+    assert.ok(c.take(1000 / 1.25 + 1, 5));
   });
 });
