@@ -8,12 +8,11 @@
  * later the idle ones all close at once, which stalls the loop again. The target sees bursts of
  * connections that have nothing to do with the deploy. Here a request that finds every
  * connection busy waits, in order. Connections that free up serve the queue first; only what
- * still waits on the pool's next timer turn (at least 1 ms later, after the event loop has read
- * the responses that arrived meanwhile) opens new connections, and only while the budget allows
- * (a burst of {@link NEW_CONNECTION_BURST}, refilled at twice the probe rate per second, at least
- * {@link MIN_NEW_PER_SECOND}). So the burst of overdue probes after a stall of zerodown's own
- * loop mostly goes out on the connections it already has.
- * A steadily slow or hung target still gets all the connections it needs: the budget refills
+ * still waits two event-loop turns later (after the loop has read the responses that arrived
+ * meanwhile and undici has freed their connections) opens new connections, and only while the
+ * budget allows (a burst of {@link NEW_CONNECTION_BURST}, refilled at twice the probe rate per
+ * second, at least {@link MIN_NEW_PER_SECOND}). So the overdue probes after a stall of
+ * zerodown's own loop mostly go out on the connections it already has. A steadily slow or hung target still gets all the connections it needs: the budget refills
  * faster than probes arrive.
  *
  * Shrinking is gradual for the same reason: every {@link REAP_INTERVAL_MS} the pool closes the
@@ -87,6 +86,7 @@ export class ProbePool {
   private tokens = NEW_CONNECTION_BURST;
   private refilledAt: number;
   private timer: NodeJS.Timeout | undefined;
+  private deferred: NodeJS.Immediate | undefined;
   private reaper: NodeJS.Timeout | undefined;
   /** Fewest idle connections since the last reaping: the ones nobody needed. */
   private idleFloor = 0;
@@ -142,6 +142,8 @@ export class ProbePool {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.deferred) clearImmediate(this.deferred);
+    this.deferred = undefined;
     if (this.reaper) clearInterval(this.reaper);
     this.timer = undefined;
     this.reaper = undefined;
@@ -236,7 +238,24 @@ export class ProbePool {
 
   private wait(w: Waiting): void {
     this.waiting.push(w);
-    this.schedule();
+    this.deferServe();
+  }
+
+  /**
+   * Serves the waiting requests once the event loop has read its sockets twice over: undici
+   * frees a connection one loop turn after reading its response (in the check phase), so a
+   * single turn would still find connections busy that are about to free. Two turns cost tens
+   * of microseconds on an idle loop (pending immediates keep the loop from blocking); after a
+   * stall they let the responses that arrived meanwhile serve the backlog first.
+   */
+  private deferServe(): void {
+    if (this.deferred || this.timer || this.closed) return;
+    this.deferred = setImmediate(() => {
+      this.deferred = setImmediate(() => {
+        this.deferred = undefined;
+        this.serveWaiting();
+      });
+    });
   }
 
   /** Opens connections for waiting requests while the budget allows. */
