@@ -268,6 +268,8 @@ export class ProbeEngine {
       const pacer = lane.pacer;
       let next = pacer.nextMs;
       while (next <= now && next <= this.stopAtMs) {
+        // A probe skipped at the in-flight cap (in fire) takes its token too: skips are paced
+        // like sends, which is harmless.
         if (!lane.catchUp.take(now, now - next)) {
           // Behind schedule: the rest of the backlog goes out as tokens come (CATCH_UP).
           next = lane.catchUp.nextAtMs();

@@ -36,32 +36,52 @@ export function staggerOffsets(rates: readonly number[]): number[] {
 /**
  * Limits how fast an endpoint catches up after falling behind (a stall of zerodown's own event
  * loop, a cold start). A probe at most `freeMs` late (the timer's granularity) always goes; a
- * later one needs a token from a bucket that refills at `factor` × the rate and holds
- * `bucketMs` worth. So a backlog goes out at `factor` × the rate instead of all at once, and the
- * target never sees a burst that zerodown made, while ordinary timer jitter costs no lateness.
+ * later one needs a token from a bucket that refills at `factor` × the rate. So a backlog goes
+ * out at `factor` × the rate instead of all at once, and the target never sees a burst that
+ * zerodown made, while ordinary timer jitter costs no lateness.
+ *
+ * The bucket holds `bucketMs` worth, or 1.5 typical gaps between calls when the loop ticks less
+ * often than that (a busy machine): otherwise each slow tick would refill less than the rate
+ * and the backlog would never drain. A stall is not a typical gap: each gap counts at most twice
+ * the typical one, so one long stall does not widen the bucket into a burst. It always holds at
+ * least one token plus a millisecond of refill, so a late wake at low rates loses nothing.
  * Pure: the caller passes the clock.
  */
 export class CatchUp {
   private readonly perMs: number;
-  private readonly cap: number;
+  private readonly bucketMs: number;
   private readonly freeMs: number;
   private tokens: number;
   private at: number;
+  /** Typical time between calls that advance the clock (ms), an exponential average. */
+  private gapMs = 1;
 
   constructor(rate: number, factor: number, bucketMs: number, freeMs: number, nowMs: number) {
     this.perMs = (rate * factor) / 1000;
+    this.bucketMs = bucketMs;
     this.freeMs = freeMs;
-    // Not rounded up: at 1000/s × 1.25, 2 ms' worth is 2.5 tokens, so never 3 at once.
-    this.cap = Math.max(1, this.perMs * bucketMs);
-    this.tokens = this.cap;
+    this.tokens = this.cap();
     this.at = nowMs;
+  }
+
+  /**
+   * The bucket's size. Not rounded up: at 1000/s × 1.2, 2 ms' worth is 2.4 tokens, so never 3 at
+   * once.
+   */
+  private cap(): number {
+    const windowMs = Math.max(this.bucketMs, 1.5 * this.gapMs);
+    return Math.max(1 + this.perMs, this.perMs * windowMs);
   }
 
   /** May a probe `lateMs` late go at `nowMs`? Takes a token when it is past `freeMs`. */
   take(nowMs: number, lateMs: number): boolean {
+    const dt = nowMs - this.at;
+    if (dt > 0) {
+      this.gapMs += 0.2 * (Math.min(dt, 2 * this.gapMs) - this.gapMs);
+      this.tokens = Math.min(this.cap(), this.tokens + dt * this.perMs);
+      this.at = nowMs;
+    }
     if (lateMs <= this.freeMs) return true;
-    this.tokens = Math.min(this.cap, this.tokens + (nowMs - this.at) * this.perMs);
-    this.at = nowMs;
     if (this.tokens < 1) return false;
     this.tokens--;
     return true;

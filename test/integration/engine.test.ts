@@ -53,7 +53,8 @@ describe('engine', () => {
     server.arrivals = [];
     const stalledAt = performance.now();
     blockEventLoop(300); // 30 probes fall due meanwhile
-    await sleep(1500);
+    await sleep(2500);
+    const stopAt = performance.now();
     await session.stop();
     const arrivals = server.arrivals;
     server.arrivals = undefined;
@@ -70,11 +71,15 @@ describe('engine', () => {
     }
     // 10 due per 100 ms, 12 at the catch-up pace; a burst would put 30 or more in one window.
     assert.ok(most <= 15, `${most} arrivals in the busiest 100 ms after the stall`);
-    // Caught up within the run: the stream is back on its 10 ms cadence by the end.
+    // The backlog is marked as a stall for as long as sends were > 25 ms late (about 1.6 s).
     const last = doc.engine.stalls.at(-1)!;
     assert.ok(last.endMs - last.startMs > 300, `stall marked ${last.startMs}–${last.endMs} ms`);
+    // Caught up within the run: the last 400 ms before the stop are back on the 10 ms cadence
+    // (still catching up would put 48 there).
+    const tail = arrivals.filter((t) => t >= stopAt - 400 && t < stopAt).length;
+    assert.ok(Math.abs(tail - 40) <= 3, `${tail} arrivals in the last 400 ms before the stop`);
     assert.ok(
-      Math.abs(doc.endpoints[0]!.totalRequests - 210) <= 3,
+      Math.abs(doc.endpoints[0]!.totalRequests - 310) <= 3,
       `${doc.endpoints[0]!.totalRequests} probes`,
     );
   });
@@ -167,21 +172,27 @@ describe('engine', () => {
   test(
     "after priming, V8's worker threads run at a lower priority than the main thread",
     { skip: process.platform !== 'linux' && 'per-thread nice is Linux only' },
-    async () => {
-      const session = new ProbeSession(endpointConfig(server.url('/'), { rate: 50 }));
-      await session.start();
-      await session.stop();
+    async (t) => {
       // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value.
       const nice = (tid: string) =>
         Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+      const main = nice(String(process.pid));
+      const session = new ProbeSession(endpointConfig(server.url('/'), { rate: 50 }));
+      await session.start();
+      await session.stop();
       const threads = readdirSync('/proc/self/task').map((tid) => ({
         tid,
         comm: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(),
       }));
-      const workers = threads.filter((t) => t.comm === 'V8Worker');
-      assert.ok(workers.length > 0, `threads: ${threads.map((t) => t.comm).join(', ')}`);
-      for (const w of workers) assert.equal(nice(w.tid), WORKER_NICE, `V8Worker ${w.tid}`);
-      assert.equal(nice(String(process.pid)), 0, 'the main thread keeps its priority');
+      const workers = threads.filter((w) => w.comm === 'V8Worker');
+      if (workers.length === 0 && Number(process.versions.node.split('.')[0]) < 24) {
+        t.skip('this libuv does not name its threads');
+        return;
+      }
+      assert.ok(workers.length > 0, `threads: ${threads.map((w) => w.comm).join(', ')}`);
+      const want = Math.min(19, main + WORKER_NICE);
+      for (const w of workers) assert.ok(nice(w.tid) >= want, `V8Worker ${w.tid}: ${nice(w.tid)}`);
+      assert.equal(nice(String(process.pid)), main, 'the main thread keeps its priority');
     },
   );
 });

@@ -226,6 +226,25 @@ describe('catch-up pacing', () => {
     assert.equal(sent, 2 + 125);
   });
 
+  test('a backlog still drains when the loop ticks only every 3 ms', () => {
+    // 1000/s, 20 probes owed at t = 0; a 2 ms bucket alone refills 2.4 per tick, short of the 3
+    // due per tick, and would never catch up.
+    const c = new CatchUp(1000, 1.2, 2, 2, 0);
+    let next = -20;
+    let t = 0;
+    for (; t <= 600; t += 3) while (next <= t && c.take(t, t - next)) next++;
+    t -= 3;
+    assert.ok(t - next <= 3, `still ${t - next} ms behind after 600 ms`);
+  });
+
+  test('one long stall does not widen the bucket into a burst', () => {
+    const c = new CatchUp(1000, 1.2, 2, 2, 0);
+    for (let t = 1; t <= 100; t++) c.take(t, 0); // on schedule, a tick per ms
+    let sent = 0;
+    while (c.take(130, 30)) sent++; // a 30 ms stall
+    assert.equal(sent, 2);
+  });
+
   test('slow rates hold at least one token', () => {
     const c = new CatchUp(1, 1.25, 2, 2, 0);
     assert.equal(c.take(0, 5), true);
