@@ -33,7 +33,6 @@ export class ProbeSession {
   private readonly phaseList: PhaseSpan[] = [];
   private readonly listeners = new Set<(o: ProbeOutcome) => void>();
   private waiters: { untilMs: number; resolve: () => void }[] = [];
-  private starting = false;
   private startedAtDate: Date | undefined;
   private endedAtDate: Date | undefined;
   private endMs: number | undefined;
@@ -49,9 +48,7 @@ export class ProbeSession {
    * priming run that opens the connections (see `ProbeEngine.prime`).
    */
   async start(phase = 'probe'): Promise<void> {
-    if (this.starting) throw new Error('session already started');
-    this.starting = true;
-    await this.engine.prime();
+    await this.engine.prime(); // throws when this session was started before
     this.startedAtDate = new Date();
     this.engine.start();
     this.phaseList.push({ name: phase, startMs: 0, endMs: NaN });

@@ -97,7 +97,7 @@ export class ProbeEngine {
       index,
       config,
       pacer: new Pacer(config.rate, offsets[index]),
-      catchUp: new CatchUp(config.rate, CATCH_UP, CATCH_UP_BUCKET_MS, CATCH_UP_FREE_MS, 0),
+      catchUp: catchUpFor(config.rate, 0),
       prober: new HttpProber(config, () => this.nowMs()),
       queue: new Deque<InflightProbe>(),
       inflight: 0,
@@ -116,15 +116,14 @@ export class ProbeEngine {
    * behind, and the overdue ones then go out together, each opening one more connection — the
    * target would see a burst where it should see a steady rate.
    *
-   * It starts by lowering the priority of V8's background threads (see threads.ts), then
-   * warms the code path on loopback (warm.ts). Next, each endpoint sends one request and waits for it (at most its timeout or
-   * {@link WARM_UP_MAX_MS}): that opens the first connection and loads the HTTP parser, so the
-   * first primer is not late. Then priming keeps the endpoint's cadence (the probe due at −1
-   * interval, −2, …, from time zero; one at −{@link PRIME_MS} when the interval is longer), so
-   * the target sees one steady stream from the first primer on. Primers that fall behind while
-   * the code is still cold catch up at most {@link CATCH_UP} times the rate, never in a
-   * burst; any still owed at time zero
-   * are dropped. Primers in flight at time zero complete or time out unrecorded. A target that
+   * It starts by lowering the priority of V8's background threads (see threads.ts), then warms
+   * the code path on loopback (warm.ts). Next, each endpoint sends one request and waits for it
+   * (at most its timeout or {@link WARM_UP_MAX_MS}): that opens the first connection and loads
+   * the HTTP parser, so the first primer is not late. Then priming keeps the endpoint's cadence
+   * (the probe due at −1 interval, −2, …, from time zero; one at −{@link PRIME_MS} when the
+   * interval is longer), so the target sees one steady stream from the first primer on. Primers
+   * that fall behind while the code is still cold catch up at most {@link CATCH_UP} times the
+   * rate, never in a burst; any still owed at time zero are dropped. Primers in flight at time zero complete or time out unrecorded. A target that
    * is down costs nothing: priming always ends at time zero.
    */
   async prime(): Promise<void> {
@@ -138,14 +137,7 @@ export class ProbeEngine {
     const plans = this.lanes.map((lane) => {
       const interval = lane.pacer.intervalMs;
       const count = Math.max(1, Math.floor(PRIME_MS / interval));
-      const catchUp = new CatchUp(
-        lane.config.rate,
-        CATCH_UP,
-        CATCH_UP_BUCKET_MS,
-        CATCH_UP_FREE_MS,
-        -PRIME_MS,
-      );
-      return { lane, interval, count, next: 0, catchUp };
+      return { lane, interval, count, next: 0, catchUp: catchUpFor(lane.config.rate, -PRIME_MS) };
     });
     // Primer k (0-based) of `count` is due at offset − (count − k) × interval, or −PRIME_MS.
     const dueMs = (p: (typeof plans)[number], k: number) =>
@@ -396,6 +388,11 @@ export class ProbeEngine {
 }
 
 function noop(): void {}
+
+/** The catch-up pacing of one endpoint (see {@link CATCH_UP}), its clock starting at `nowMs`. */
+function catchUpFor(rate: number, nowMs: number): CatchUp {
+  return new CatchUp(rate, CATCH_UP, CATCH_UP_BUCKET_MS, CATCH_UP_FREE_MS, nowMs);
+}
 
 /** A timer interval of the loop-delay monitor (ns) less the interval itself: the delay. */
 function excess(intervalNs: number): number {

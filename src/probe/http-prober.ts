@@ -1,8 +1,8 @@
 /**
  * Sends one endpoint's probes with undici's dispatch API: a keep-alive pool per endpoint
  * (pool.ts), no automatic decompression, a bounded body prefix, and one retry on a new
- * connection when a reused connection turns out closed. The deadline is the engine's (see engine.ts), not
- * undici's: its timers are coarse and its body timeout only fires on silence.
+ * connection when a reused connection turns out closed. The deadline is the engine's (see
+ * engine.ts), not undici's: its timers are coarse and its body timeout only fires on silence.
  */
 import type { Dispatcher } from 'undici';
 import type { EndpointConfig } from '../config/resolve.ts';

@@ -125,17 +125,21 @@ export class ProbePool {
       return;
     }
     // With no connection at all there is nothing to wait for.
-    const client = this.clients.size === 0 ? this.open() : this.idle.pop();
-    if (this.idle.length < this.idleFloor) this.idleFloor = this.idle.length;
+    const client = this.clients.size === 0 ? this.open() : this.popIdle();
     if (client) this.send(client, options, handler);
     else this.wait({ options, handler });
   }
 
-  /** An idle connection (the most recently used), else a new one within the budget. */
-  private take(): Client | undefined {
+  /** The most recently used idle connection, if any (tracking the fewest idle for reaping). */
+  private popIdle(): Client | undefined {
     const client = this.idle.pop();
     if (this.idle.length < this.idleFloor) this.idleFloor = this.idle.length;
-    return client ?? this.open();
+    return client;
+  }
+
+  /** An idle connection (the most recently used), else a new one within the budget. */
+  private take(): Client | undefined {
+    return this.popIdle() ?? this.open();
   }
 
   /** Destroys every connection; requests still going fail. */
