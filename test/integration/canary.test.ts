@@ -73,9 +73,9 @@ describe('canary comparison', () => {
       command: ['true'],
       output: quiet,
     });
-    assert.equal(exitCode, 0);
-    assert.equal(result.verdict, 'pass');
     const c = result.guard!.comparisons![0]!;
+    assert.equal(exitCode, 0, JSON.stringify(c));
+    assert.equal(result.verdict, 'pass', JSON.stringify(c));
     assert.notEqual(c.verdict, 'fail', JSON.stringify(c));
     assert.notEqual(c.latency.verdict, 'fail');
   });

@@ -203,6 +203,9 @@ describe('pacer', () => {
   test('endpoints are spread over an interval', () => {
     assert.deepEqual(staggerOffsets([10, 10]), [0, 50]);
     assert.deepEqual(staggerOffsets([0.5]), [0]);
+    // Whole milliseconds: the same phase against the engine's 1 ms timers.
+    assert.deepEqual(staggerOffsets([200, 200]), [0, 2]);
+    assert.deepEqual(staggerOffsets([5000, 5000]), [0, 0]);
   });
 });
 
