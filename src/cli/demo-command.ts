@@ -7,8 +7,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatDuration } from '../config/duration.ts';
-import { DEMO_TIMING } from '../demo/scenarios.ts';
-import { demoExitCode, demoSurprises, renderDemoSummary } from '../demo/summary.ts';
 import { renderJson } from '../report/json.ts';
 import { renderText } from '../report/text.ts';
 import { interruptSignal, writeFileAtomic } from './outputs.ts';
@@ -37,7 +35,11 @@ export function registerDemo(program: Command, exit: (code: number) => void): vo
       const toStderr = (chunk: Buffer) => progress.write(process.stderr, chunk);
       try {
         // Loaded here, not at start-up: the demo's services are not needed by other commands.
-        const { runDemo } = await import('../demo/run-demo.ts');
+        const [{ runDemo }, { DEMO_TIMING }, summary] = await Promise.all([
+          import('../demo/run-demo.ts'),
+          import('../demo/scenarios.ts'),
+          import('../demo/summary.ts'),
+        ]);
         const runs = await runDemo({
           signal,
           output: { stdout: toStderr, stderr: toStderr },
@@ -46,7 +48,7 @@ export function registerDemo(program: Command, exit: (code: number) => void): vo
             process.stdout.write(`${s.explanation}\n\n`);
           },
           onSession: (s) => progress.attach(s),
-          onPhase: (phase) => progress.note(phaseMessage(phase)),
+          onPhase: (phase) => progress.note(phaseMessage(phase, DEMO_TIMING)),
           onRun: ({ scenario, outcome }) => {
             progress.stop();
             process.stdout.write(renderText(outcome.result));
@@ -58,10 +60,10 @@ export function registerDemo(program: Command, exit: (code: number) => void): vo
           },
         });
         progress.stop();
-        process.stdout.write(`\n${renderDemoSummary(runs)}`);
-        const code = demoExitCode(runs);
+        process.stdout.write(`\n${summary.renderDemoSummary(runs)}`);
+        const code = summary.demoExitCode(runs);
         if (code === 1) {
-          for (const s of demoSurprises(runs)) {
+          for (const s of summary.demoSurprises(runs)) {
             process.stderr.write(`zerodown demo: unexpected: ${s}\n`);
           }
         }
@@ -73,11 +75,11 @@ export function registerDemo(program: Command, exit: (code: number) => void): vo
     });
 }
 
-function phaseMessage(phase: string): string {
+function phaseMessage(phase: string, timing: { warmupMs: number; settleMs: number }): string {
   if (phase === 'warmup')
-    return `probing the sample service; warm-up for ${formatDuration(DEMO_TIMING.warmupMs)}`;
+    return `probing the sample service; warm-up for ${formatDuration(timing.warmupMs)}`;
   if (phase === 'deploy') return 'deploying (the deploy script is the deploy command)';
   if (phase === 'settle')
-    return `deploy finished; settling for ${formatDuration(DEMO_TIMING.settleMs)}`;
+    return `deploy finished; settling for ${formatDuration(timing.settleMs)}`;
   return phase;
 }

@@ -7,7 +7,6 @@
  * sees these requests.
  */
 import { once } from 'node:events';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { EndpointConfig } from '../config/resolve.ts';
@@ -22,6 +21,13 @@ const WARM_BUDGET_MS = 400;
 
 /** Then idle this long (ms). */
 const SETTLE_MS = 50;
+
+/**
+ * node:http taken as the CommonJS module, not through `import`: building the ESM namespace reads
+ * every export, and node:http's lazy `WebSocket`/`MessageEvent` exports load Node's own bundled
+ * undici and web streams on the way, ~13 MiB of memory for every probing process.
+ */
+const http = process.getBuiltinModule('node:http');
 
 /** Sends {@link WARM_REQUESTS} requests shaped like `endpoint`'s to a loopback server here. */
 export async function warmCodePath(endpoint: EndpointConfig): Promise<void> {
