@@ -1,6 +1,6 @@
-#!/usr/bin/env node
 /**
- * The zerodown command line: the only place that prints errors and exits.
+ * The zerodown command line: the only place that prints errors and picks the exit code (main.ts
+ * exits with it).
  */
 import { Command, CommanderError } from 'commander';
 import { ZerodownError } from '../errors.ts';
@@ -58,6 +58,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 70;
   }
 }
-
-const code = await main(process.argv.slice(2));
-process.exit(code);

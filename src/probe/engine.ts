@@ -25,6 +25,7 @@ import { Deque } from './deque.ts';
 import { CatchUp, Pacer, staggerOffsets } from './pacer.ts';
 import { StallTracker } from './stalls.ts';
 import { deprioritizeV8Workers } from './threads.ts';
+import { fitMemoryToRate } from './memory.ts';
 
 /** What the engine needs besides the endpoints. */
 export interface EngineOptions {
@@ -116,7 +117,8 @@ export class ProbeEngine {
    * behind, and the overdue ones then go out together, each opening one more connection — the
    * target would see a burst where it should see a steady rate.
    *
-   * It starts by lowering the priority of V8's background threads (see threads.ts), then warms
+   * It starts by fitting V8's memory settings to the run's rate (see memory.ts) and lowering the
+   * priority of V8's background threads (see threads.ts), then warms
    * the code path on loopback (warm.ts). Next, each endpoint sends one request and waits for it
    * (at most its timeout or {@link WARM_UP_MAX_MS}): that opens the first connection and loads
    * the HTTP parser, so the first primer is not late. Then priming keeps the endpoint's cadence
@@ -129,6 +131,7 @@ export class ProbeEngine {
   async prime(): Promise<void> {
     if (this.started || this.primed) throw new Error('engine already started');
     this.primed = true;
+    fitMemoryToRate(this.lanes.reduce((sum, lane) => sum + lane.config.rate, 0));
     deprioritizeV8Workers();
     this.origin = performance.now();
     await warmCodePath(this.lanes[0]!.config);
