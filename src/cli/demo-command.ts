@@ -79,7 +79,6 @@ function phaseMessage(phase: string, timing: { warmupMs: number; settleMs: numbe
   if (phase === 'warmup')
     return `probing the sample service; warm-up for ${formatDuration(timing.warmupMs)}`;
   if (phase === 'deploy') return 'deploying (the deploy script is the deploy command)';
-  if (phase === 'settle')
-    return `deploy finished; settling for ${formatDuration(timing.settleMs)}`;
+  if (phase === 'settle') return `deploy finished; settling for ${formatDuration(timing.settleMs)}`;
   return phase;
 }
