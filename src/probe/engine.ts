@@ -118,15 +118,15 @@ export class ProbeEngine {
    * target would see a burst where it should see a steady rate.
    *
    * It starts by fitting V8's memory settings to the run's rate (see memory.ts) and lowering the
-   * priority of V8's background threads (see threads.ts), then warms
-   * the code path on loopback (warm.ts). Next, each endpoint sends one request and waits for it
-   * (at most its timeout or {@link WARM_UP_MAX_MS}): that opens the first connection and loads
-   * the HTTP parser, so the first primer is not late. Then priming keeps the endpoint's cadence
-   * (the probe due at −1 interval, −2, …, from time zero; one at −{@link PRIME_MS} when the
-   * interval is longer), so the target sees one steady stream from the first primer on. Primers
-   * that fall behind while the code is still cold catch up at most {@link CATCH_UP} times the
-   * rate, never in a burst; any still owed at time zero are dropped. Primers in flight at time zero complete or time out unrecorded. A target that
-   * is down costs nothing: priming always ends at time zero.
+   * priority of V8's background threads (see threads.ts), then warms the code path on loopback
+   * (warm.ts). Next, each endpoint sends one request and waits for it (at most its timeout or
+   * {@link WARM_UP_MAX_MS}): that opens the first connection and loads the HTTP parser, so the
+   * first primer is not late. Then priming keeps the endpoint's cadence (the probe due at −1
+   * interval, −2, …, from time zero; one at −{@link PRIME_MS} when the interval is longer), so
+   * the target sees one steady stream from the first primer on. Primers that fall behind while
+   * the code is still cold catch up at most {@link CATCH_UP} times the rate, never in a burst;
+   * any still owed at time zero are dropped. Primers in flight at time zero complete or time out
+   * unrecorded. A target that is down costs nothing: priming always ends at time zero.
    */
   async prime(): Promise<void> {
     if (this.started || this.primed) throw new Error('engine already started');

@@ -12,8 +12,8 @@
  * meanwhile and undici has freed their connections) opens new connections, and only while the
  * budget allows (a burst of {@link NEW_CONNECTION_BURST}, refilled at twice the probe rate per
  * second, at least {@link MIN_NEW_PER_SECOND}). So the overdue probes after a stall of
- * zerodown's own loop mostly go out on the connections it already has. A steadily slow or hung target still gets all the connections it needs: the budget refills
- * faster than probes arrive.
+ * zerodown's own loop mostly go out on the connections it already has. A steadily slow or hung
+ * target still gets all the connections it needs: the budget refills faster than probes arrive.
  *
  * Shrinking is gradual for the same reason: every {@link REAP_INTERVAL_MS} the pool closes the
  * least recently used of the connections that stayed idle the whole interval (beyond a spare
