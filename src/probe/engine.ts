@@ -43,21 +43,16 @@ export const PRIME_MS = 250;
 /** Longest wait (ms) for the one request that opens each endpoint's first connection. */
 const WARM_UP_MAX_MS = 250;
 /**
- * Probes (and primers) that fell behind catch up at most this many times the rate: after a
- * stall of zerodown itself the target sees at most 1.2× its rate, never a burst. With the
- * settings below, any 10 ms at 1000/s holds at most about 12 probes on schedule plus 2 late.
+ * An endpoint sends at most this many times its rate (see {@link CatchUp}): probes (and primers)
+ * that fell behind catch up at that pace, and after a stall of zerodown itself the target sees at
+ * most 1.2× its rate, never a burst.
  */
 export const CATCH_UP = 1.2;
 /**
- * …with at most this many ms' worth at once (timer ticks come 1–2 ms apart: a smaller bucket
- * would fall further behind at every late tick)…
+ * …with at most this many ms' worth at once. Timer ticks come 1–2 ms apart, so on schedule a
+ * tick needs up to 2 ms' worth; with 2.4 tokens at 1000/s, any 10 ms holds at most 14 probes.
  */
 const CATCH_UP_BUCKET_MS = 2;
-/**
- * …for probes more than this late (ms). Timer ticks come 1–2 ms apart, so a probe up to this
- * late is ordinary jitter and goes at once; only a real backlog is paced.
- */
-const CATCH_UP_FREE_MS = 2;
 
 /** Sampling interval of the event-loop delay monitor (ms). */
 const LOOP_RESOLUTION_MS = 10;
@@ -161,7 +156,7 @@ export class ProbeEngine {
               wakeAt = Math.min(wakeAt, at);
               break;
             }
-            if (!p.catchUp.take(now, now - at)) {
+            if (!p.catchUp.take(now)) {
               wakeAt = Math.min(wakeAt, p.catchUp.nextAtMs());
               break;
             }
@@ -174,6 +169,9 @@ export class ProbeEngine {
       step();
     });
     this.timer = undefined;
+    // The schedule goes on at time zero, and so does its bucket: a fresh, full one would allow
+    // one bucket more around time zero.
+    for (const p of plans) p.lane.catchUp = p.catchUp;
   }
 
   /** One unrecorded request; resolves when it completes or after the warm-up limit. */
@@ -265,7 +263,7 @@ export class ProbeEngine {
       while (next <= now && next <= this.stopAtMs) {
         // A probe skipped at the in-flight cap (in fire) takes its token too: skips are paced
         // like sends, which is harmless.
-        if (!lane.catchUp.take(now, now - next)) {
+        if (!lane.catchUp.take(now)) {
           // Behind schedule: the rest of the backlog goes out as tokens come (CATCH_UP).
           next = lane.catchUp.nextAtMs();
           break;
@@ -394,7 +392,7 @@ function noop(): void {}
 
 /** The catch-up pacing of one endpoint (see {@link CATCH_UP}), its clock starting at `nowMs`. */
 function catchUpFor(rate: number, nowMs: number): CatchUp {
-  return new CatchUp(rate, CATCH_UP, CATCH_UP_BUCKET_MS, CATCH_UP_FREE_MS, nowMs);
+  return new CatchUp(rate, CATCH_UP, CATCH_UP_BUCKET_MS, nowMs);
 }
 
 /** A timer interval of the loop-delay monitor (ns) less the interval itself: the delay. */

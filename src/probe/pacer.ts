@@ -38,11 +38,14 @@ export function staggerOffsets(rates: readonly number[]): number[] {
 }
 
 /**
- * Limits how fast an endpoint catches up after falling behind (a stall of zerodown's own event
- * loop, a cold start). A probe at most `freeMs` late (the timer's granularity) always goes; a
- * later one needs a token from a bucket that refills at `factor` × the rate. So a backlog goes
- * out at `factor` × the rate instead of all at once, and the target never sees a burst that
- * zerodown made, while ordinary timer jitter costs no lateness.
+ * Limits how fast an endpoint sends, so that catching up after it fell behind (a stall of
+ * zerodown's own event loop, a cold start) never reaches the target as a burst. Every probe takes
+ * a token from a bucket that refills at `factor` × the rate; a probe finding the bucket empty
+ * waits for the next token. On schedule an endpoint uses 1/`factor` of the refill, so the bucket
+ * stays full and ordinary timer jitter costs nothing; a backlog goes out at `factor` × the rate.
+ * Because on-schedule and late probes draw from the same bucket, any `w` ms hold at most the
+ * bucket's size plus `factor` × the rate × `w` probes, whatever mix of the two they are (at
+ * 1000/s × 1.2 with a 2 ms bucket: 14 in any 10 ms, 10 of them on schedule).
  *
  * The bucket holds `bucketMs` worth, or 1.5 typical gaps between calls when the loop ticks less
  * often than that (a busy machine): otherwise each slow tick would refill less than the rate
@@ -54,16 +57,14 @@ export function staggerOffsets(rates: readonly number[]): number[] {
 export class CatchUp {
   private readonly perMs: number;
   private readonly bucketMs: number;
-  private readonly freeMs: number;
   private tokens: number;
   private at: number;
   /** Typical time between calls that advance the clock (ms), an exponential average. */
   private gapMs = 1;
 
-  constructor(rate: number, factor: number, bucketMs: number, freeMs: number, nowMs: number) {
+  constructor(rate: number, factor: number, bucketMs: number, nowMs: number) {
     this.perMs = (rate * factor) / 1000;
     this.bucketMs = bucketMs;
-    this.freeMs = freeMs;
     this.tokens = this.cap();
     this.at = nowMs;
   }
@@ -77,15 +78,14 @@ export class CatchUp {
     return Math.max(1 + this.perMs, this.perMs * windowMs);
   }
 
-  /** May a probe `lateMs` late go at `nowMs`? Takes a token when it is past `freeMs`. */
-  take(nowMs: number, lateMs: number): boolean {
+  /** May a probe go at `nowMs`? Takes a token when it may. */
+  take(nowMs: number): boolean {
     const dt = nowMs - this.at;
     if (dt > 0) {
       this.gapMs += 0.2 * (Math.min(dt, 2 * this.gapMs) - this.gapMs);
       this.tokens = Math.min(this.cap(), this.tokens + dt * this.perMs);
       this.at = nowMs;
     }
-    if (lateMs <= this.freeMs) return true;
     if (this.tokens < 1) return false;
     this.tokens--;
     return true;

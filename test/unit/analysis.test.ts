@@ -210,49 +210,77 @@ describe('pacer', () => {
 });
 
 describe('catch-up pacing', () => {
-  test('a probe late by timer jitter only goes even when the bucket is empty', () => {
-    const c = new CatchUp(1000, 1.25, 1, 2, 0);
-    while (c.take(50, 10));
-    assert.equal(c.take(50, 3), false, 'a backlog waits for tokens');
-    assert.equal(c.take(50, 1.5), true, 'jitter does not');
-    assert.equal(c.take(50, 2), true);
+  test('on schedule with timer jitter, no probe waits', () => {
+    // 1000/s; the loop wakes 1 ms after each wake, sometimes 2 ms (every 5th): up to 2 due at once.
+    const c = new CatchUp(1000, 1.2, 2, 0);
+    let next = 0;
+    let t = 0;
+    for (let i = 0; i < 1000; i++) {
+      t += i % 5 === 4 ? 2 : 1;
+      for (; next <= t; next++) assert.ok(c.take(t), `probe ${next} waited at ${t} ms`);
+    }
   });
 
   test('a backlog goes out at 1.25× the rate, and the next token time is exact', () => {
     // 2 ms' worth: 2.5 tokens, so 2 at once and half a token left.
-    const c = new CatchUp(1000, 1.25, 2, 2, 0);
+    const c = new CatchUp(1000, 1.25, 2, 0);
     let sent = 0;
-    while (c.take(100, 10)) sent++;
+    while (c.take(100)) sent++;
     assert.equal(sent, 2, 'the bucket, then nothing more at the same instant');
     assert.ok(Math.abs(c.nextAtMs() - (100 + 0.5 / 1.25)) < 1e-9);
-    for (let t = 101; t <= 200; t++) while (c.take(t, 10)) sent++;
+    for (let t = 101; t <= 200; t++) while (c.take(t)) sent++;
     assert.equal(sent, 2 + 125);
+  });
+
+  test('any 10 ms holds at most the bucket plus 1.2× the rate, late and on-time probes alike', () => {
+    // 1000/s, on schedule, then 30 ms without a tick, then ticks every 1 ms: sends per 10 ms.
+    const c = new CatchUp(1000, 1.2, 2, 0);
+    const sends: number[] = [];
+    let next = 0;
+    const tick = (t: number) => {
+      while (next <= t && c.take(t)) {
+        sends.push(t);
+        next++;
+      }
+    };
+    for (let t = 1; t <= 100; t++) tick(t);
+    for (let t = 130; t <= 400; t++) tick(t);
+    let most = 0;
+    for (let i = 0, j = 0; i < sends.length; i++) {
+      while (j < sends.length && sends[j]! < sends[i]! + 10) j++;
+      most = Math.max(most, j - i);
+    }
+    // Ticks at whole ms: 10 of them in any 10 ms, so 2.4 + 1.2 × 9 = 13.2 (14 with free timing).
+    assert.equal(most, 13);
+    assert.equal(next, 401, 'caught up by 400 ms');
   });
 
   test('a backlog still drains when the loop ticks only every 3 ms', () => {
     // 1000/s, 20 probes owed at t = 0; a 2 ms bucket alone refills 2.4 per tick, short of the 3
     // due per tick, and would never catch up.
-    const c = new CatchUp(1000, 1.2, 2, 2, 0);
+    const c = new CatchUp(1000, 1.2, 2, 0);
     let next = -20;
     let t = 0;
-    for (; t <= 600; t += 3) while (next <= t && c.take(t, t - next)) next++;
+    for (; t <= 600; t += 3) while (next <= t && c.take(t)) next++;
     t -= 3;
     assert.ok(t - next <= 3, `still ${t - next} ms behind after 600 ms`);
   });
 
   test('one long stall does not widen the bucket into a burst', () => {
-    const c = new CatchUp(1000, 1.2, 2, 2, 0);
-    for (let t = 1; t <= 100; t++) c.take(t, 0); // on schedule, a tick per ms
+    const c = new CatchUp(1000, 1.2, 2, 0);
+    let next = 1;
+    for (let t = 1; t <= 100; t++) for (; next <= t; next++) c.take(t); // on schedule
     let sent = 0;
-    while (c.take(130, 30)) sent++; // a 30 ms stall
+    while (c.take(130)) sent++; // a 30 ms stall
     assert.equal(sent, 2);
   });
 
-  test('slow rates hold at least one token', () => {
-    const c = new CatchUp(1, 1.25, 2, 2, 0);
-    assert.equal(c.take(0, 5), true);
-    assert.equal(c.take(1, 5), false);
-    assert.equal(c.take(1, 1), true, 'within the jitter allowance');
-    assert.ok(c.take(1000 / 1.25 + 1, 5));
+  test('slow rates hold one token and a millisecond of refill', () => {
+    const c = new CatchUp(1, 1.25, 2, 0);
+    assert.equal(c.take(0), true);
+    assert.equal(c.take(1), false);
+    // The next token 1 / (1.25 × rate) after the first, less the millisecond of refill it had.
+    assert.ok(Math.abs(c.nextAtMs() - (1000 / 1.25 - 1)) < 1e-9);
+    assert.ok(c.take(1000 / 1.25 + 1));
   });
 });
