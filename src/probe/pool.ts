@@ -15,6 +15,14 @@
  * zerodown's own loop mostly go out on the connections it already has. A steadily slow or hung
  * target still gets all the connections it needs: the budget refills faster than probes arrive.
  *
+ * Except when zerodown's own loop is what keeps connections busy: when those two turns took
+ * longer than {@link BUSY_TURNS_MS}, responses are waiting to be read, not the target, and the
+ * refill drops to {@link MIN_NEW_PER_SECOND} until the turns are quick again. A connection frees
+ * once per loop turn at best, so a slow loop seems to need rate × turn connections; opening them
+ * costs CPU (connect, a parser each), which slows the loop further. At 30 000/s a cold start
+ * spiralled that way to 2000 connections and ~100 ms lateness for the first second, where 180
+ * connections serve the rate once the loop keeps up.
+ *
  * Shrinking is gradual for the same reason: every {@link REAP_INTERVAL_MS} the pool closes the
  * least recently used of the connections that stayed idle the whole interval (beyond a spare
  * of {@link SPARE_IDLE}, more at high rates), at most {@link REAP_MAX} at a time, instead of
@@ -37,6 +45,13 @@ const Client = createRequire(import.meta.url)(
 export const NEW_CONNECTION_BURST = 16;
 /** The refill never goes below this many new connections per second. */
 export const MIN_NEW_PER_SECOND = 100;
+
+/**
+ * Two event-loop turns slower than this (ms) mean zerodown's own loop is busy: new connections
+ * then come at {@link MIN_NEW_PER_SECOND} (see the header). Healthy turns take well under 1 ms;
+ * a scavenge takes 1–2.
+ */
+export const BUSY_TURNS_MS = 4;
 
 /** How often idle connections are reaped (ms). */
 export const REAP_INTERVAL_MS = 500;
@@ -91,6 +106,10 @@ export class ProbePool {
   /** Fewest idle connections since the last reaping: the ones nobody needed. */
   private idleFloor = 0;
   private closed = false;
+  /** When the current {@link deferServe} began (ms). */
+  private deferredAt = 0;
+  /** The last two loop turns took longer than {@link BUSY_TURNS_MS}. */
+  private busy = false;
   /** Connections opened so far (for diagnosis). */
   opened = 0;
 
@@ -196,7 +215,7 @@ export class ProbePool {
     const now = this.now();
     this.tokens = Math.min(
       NEW_CONNECTION_BURST,
-      this.tokens + (now - this.refilledAt) * this.refillPerMs,
+      this.tokens + (now - this.refilledAt) * this.refill(),
     );
     this.refilledAt = now;
     if (this.tokens < 1) return undefined;
@@ -240,6 +259,11 @@ export class ProbePool {
     client.destroy().catch(() => undefined);
   }
 
+  /** New connections per ms now: fewer while zerodown's own loop is busy (see the header). */
+  private refill(): number {
+    return this.busy ? MIN_NEW_PER_SECOND / 1000 : this.refillPerMs;
+  }
+
   private wait(w: Waiting): void {
     this.waiting.push(w);
     this.deferServe();
@@ -250,13 +274,16 @@ export class ProbePool {
    * frees a connection one loop turn after reading its response (in the check phase), so a
    * single turn would still find connections busy that are about to free. Two turns cost tens
    * of microseconds on an idle loop (pending immediates keep the loop from blocking); after a
-   * stall they let the responses that arrived meanwhile serve the backlog first.
+   * stall they let the responses that arrived meanwhile serve the backlog first. How long the
+   * two turns took says whether the loop is busy (see the header).
    */
   private deferServe(): void {
     if (this.deferred || this.timer || this.closed) return;
+    this.deferredAt = this.now();
     this.deferred = setImmediate(() => {
       this.deferred = setImmediate(() => {
         this.deferred = undefined;
+        this.busy = this.now() - this.deferredAt > BUSY_TURNS_MS;
         this.serveWaiting();
       });
     });
@@ -279,13 +306,16 @@ export class ProbePool {
     this.schedule();
   }
 
-  /** When requests wait and nothing else will wake the pool, wake it when a token is due. */
+  /**
+   * When requests wait and nothing else will wake the pool, wake it when a token is due, and
+   * serve after two turns again, which also tells whether the loop is still busy.
+   */
   private schedule(): void {
     if (this.timer || this.closed || this.waiting.length === 0) return;
-    const inMs = Math.max(1, Math.ceil((1 - this.tokens) / this.refillPerMs));
+    const inMs = Math.max(1, Math.ceil((1 - this.tokens) / this.refill()));
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.serveWaiting();
+      this.deferServe();
     }, inMs);
     this.timer.unref();
   }

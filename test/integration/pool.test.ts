@@ -2,14 +2,15 @@
  * The probe connection pool against a real server on loopback (FaultServer, which counts its
  * connections):
  * bursts queue on open connections instead of opening one each, a hung target still gets its
- * connections at the refill rate, abandoned waiters are never sent, and idle connections close
- * gradually.
+ * connections at the refill rate, but not while the pool's own event loop is busy, abandoned
+ * waiters are never sent, and idle connections close gradually.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import {
+  MIN_NEW_PER_SECOND,
   NEW_CONNECTION_BURST,
   ProbePool,
   REAP_INTERVAL_MS,
@@ -105,6 +106,36 @@ describe('probe connection pool', () => {
       assert.equal(server.requests, 60, 'every request reached the server');
       // 44 beyond the burst at 0.2 per ms: ~220 ms; generous upper bound for a busy machine.
       assert.ok(tookMs >= 150 && tookMs < 1500, `all 60 arrived after ${tookMs.toFixed(0)} ms`);
+    }));
+
+  test('while its own event loop is busy, the pool opens connections slowly, then catches up', () =>
+    withServer({ kind: 'hang' }, async (server) => {
+      // rate 1000/s: 2000 new connections a second when the loop is healthy.
+      const pool = new ProbePool({ origin: server.url(), rate: 1000, client: CLIENT });
+      let spinning = true;
+      const spin = () => {
+        const end = performance.now() + 10;
+        while (performance.now() < end); // a loop turn of 10 ms, as under a CPU-bound burst
+        if (spinning) setImmediate(spin);
+      };
+      setImmediate(spin);
+      const start = performance.now();
+      dispatchMany(pool, server, 300);
+      await sleep(400);
+      spinning = false;
+      const busyMs = performance.now() - start;
+      const openedBusy = pool.opened;
+      const quickStart = performance.now();
+      while (pool.opened < 300 && performance.now() - quickStart < 3000) await sleep(5);
+      const quickMs = performance.now() - quickStart;
+      await pool.close();
+      // The burst, then MIN_NEW_PER_SECOND; at the healthy refill all 300 would be open.
+      const limit = NEW_CONNECTION_BURST + (MIN_NEW_PER_SECOND * busyMs) / 1000 + 5;
+      assert.ok(openedBusy <= limit, `opened ${openedBusy} in ${busyMs.toFixed(0)} ms busy`);
+      assert.ok(openedBusy >= NEW_CONNECTION_BURST, `opened ${openedBusy}`);
+      assert.equal(pool.opened, 300, 'every request got its connection once the loop was quick');
+      // ~250 at 2 per ms: ~125 ms; generous for a busy machine, far below 100/s (2.5 s).
+      assert.ok(quickMs < 1500, `the rest took ${quickMs.toFixed(0)} ms`);
     }));
 
   test('a waiting request that is abandoned is never sent', () =>
