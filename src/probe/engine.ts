@@ -170,8 +170,10 @@ export class ProbeEngine {
     });
     this.timer = undefined;
     // The schedule goes on at time zero, and so does its bucket: a fresh, full one would allow
-    // one bucket more around time zero.
-    for (const p of plans) p.lane.catchUp = p.catchUp;
+    // one bucket more around time zero. Not when the interval is longer than priming: the one
+    // primer, PRIME_MS before time zero, left too little refill for the first probe (at 1/s it
+    // would go 583 ms late), and a fresh bucket cannot burst at such rates anyway.
+    for (const p of plans) if (p.interval <= PRIME_MS) p.lane.catchUp = p.catchUp;
   }
 
   /** One unrecorded request; resolves when it completes or after the warm-up limit. */

@@ -42,7 +42,9 @@ export function staggerOffsets(rates: readonly number[]): number[] {
  * zerodown's own event loop, a cold start) never reaches the target as a burst. Every probe takes
  * a token from a bucket that refills at `factor` × the rate; a probe finding the bucket empty
  * waits for the next token. On schedule an endpoint uses 1/`factor` of the refill, so the bucket
- * stays full and ordinary timer jitter costs nothing; a backlog goes out at `factor` × the rate.
+ * stays full and timer jitter within the bucket's `bucketMs` costs nothing (a wake 3 ms late at
+ * 1000/s sends 2 probes at once and the third ~1 ms later); a backlog goes out at `factor` × the
+ * rate.
  * Because on-schedule and late probes draw from the same bucket, any `w` ms hold at most the
  * bucket's size plus `factor` × the rate × `w` probes, whatever mix of the two they are (at
  * 1000/s × 1.2 with a 2 ms bucket: 14 in any 10 ms, 10 of them on schedule).
@@ -51,7 +53,7 @@ export function staggerOffsets(rates: readonly number[]): number[] {
  * often than that (a busy machine): otherwise each slow tick would refill less than the rate
  * and the backlog would never drain. A stall is not a typical gap: each gap counts at most twice
  * the typical one, so one long stall does not widen the bucket into a burst. It always holds at
- * least one token plus a millisecond of refill, so a late wake at low rates loses nothing.
+ * least one token plus a millisecond of refill, so at low rates a probe due finds its token.
  * Pure: the caller passes the clock.
  */
 export class CatchUp {

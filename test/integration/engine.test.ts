@@ -169,6 +169,26 @@ describe('engine', () => {
     assert.ok(close <= 3, `${close} arrivals closer than 3.3 ms to the previous one`);
   });
 
+  test('at rates slower than priming, the first probe still goes on time', async () => {
+    // One primer each, 250 ms before time zero; the first probes are due at 0 and 500 ms.
+    const config = endpointConfig(server.url('/slow-rate'), { rate: 1 });
+    const both = {
+      ...config,
+      endpoints: [config.endpoints[0]!, { ...config.endpoints[0]!, name: '/b', rate: 0.1 }],
+    };
+    const session = new ProbeSession(both);
+    await session.start();
+    await sleep(700);
+    await session.stop();
+    const doc = session.result();
+    assert.deepEqual(
+      doc.endpoints.map((e) => e.totalRequests),
+      [1, 1],
+    );
+    assert.ok(doc.engine.latenessMs.max < 25, `lateness max ${doc.engine.latenessMs.max} ms`);
+    assert.deepEqual(doc.engine.stalls, []);
+  });
+
   test(
     "after priming, V8's worker threads run at a lower priority than the main thread",
     { skip: process.platform !== 'linux' && 'per-thread nice is Linux only' },

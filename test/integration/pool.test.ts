@@ -126,7 +126,7 @@ describe('probe connection pool', () => {
       const busyMs = performance.now() - start;
       const openedBusy = pool.opened;
       const quickStart = performance.now();
-      while (pool.opened < 300 && performance.now() - quickStart < 3000) await sleep(5);
+      while (pool.opened < 300 && performance.now() - quickStart < 5000) await sleep(5);
       const quickMs = performance.now() - quickStart;
       await pool.close();
       // The burst, then MIN_NEW_PER_SECOND; at the healthy refill all 300 would be open.
@@ -134,8 +134,8 @@ describe('probe connection pool', () => {
       assert.ok(openedBusy <= limit, `opened ${openedBusy} in ${busyMs.toFixed(0)} ms busy`);
       assert.ok(openedBusy >= NEW_CONNECTION_BURST, `opened ${openedBusy}`);
       assert.equal(pool.opened, 300, 'every request got its connection once the loop was quick');
-      // ~250 at 2 per ms: ~125 ms; generous for a busy machine, far below 100/s (2.5 s).
-      assert.ok(quickMs < 1500, `the rest took ${quickMs.toFixed(0)} ms`);
+      // ~250 at 2 per ms: ~125 ms; generous for a busy machine, still below 100/s (2.5 s).
+      assert.ok(quickMs < 2000, `the rest took ${quickMs.toFixed(0)} ms`);
     }));
 
   test('a waiting request that is abandoned is never sent', () =>
