@@ -1,6 +1,9 @@
 /** Starting `zerodown serve` (the built binary) as a real background process for tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { CLI } from './cli.ts';
 import assert from 'node:assert/strict';
@@ -23,12 +26,19 @@ export interface ServeProcess {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Starts `zerodown serve ...args` on a free port and waits until /healthz answers. */
+/**
+ * Starts `zerodown serve ...args` on a free port and waits until /healthz answers. Without a
+ * `--data-dir` in `args` it gets a temporary one of its own (removed when the process exits):
+ * serve's default, `.zerodown` in the working directory, would be shared by every test and
+ * restore one test's run into the next.
+ */
 export async function startServe(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], {
+  const own = args.includes('--data-dir') ? undefined : mkdtempSync(join(tmpdir(), 'zd-serve-'));
+  const dataDir = own === undefined ? [] : ['--data-dir', own];
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...dataDir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -36,7 +46,10 @@ export async function startServe(
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
+    child.once('exit', (code) => {
+      if (own !== undefined) rmSync(own, { recursive: true, force: true });
+      resolve(code);
+    }),
   );
   // Port 0: the server picks a free port and says which; no race with other processes.
   const until = Date.now() + 15_000;
