@@ -132,6 +132,11 @@ export interface EngineReport {
    * window or histogram. Absent in documents from before 0.1.0's priming.
    */
   primed?: number;
+  /**
+   * The most probes one endpoint sent in any 10 ms (primers included): zerodown's pacing at its
+   * tightest, as it sent. Absent in documents from before it was added.
+   */
+  densest10ms?: number;
   stalls: EngineStall[];
 }
 

@@ -38,6 +38,8 @@ export interface FidelityTrial {
     /** zerodown's own stalls (sends > 25 ms late or skipped), ms since its start. */
     stalls: { startMs: number; endMs: number; maxLateMs: number; skipped: number }[];
     retries: number;
+    /** The most probes zerodown itself sent in any 10 ms (engine.densest10ms). */
+    densest10ms: number | null;
   };
 }
 
@@ -132,6 +134,7 @@ async function trial(
         skipped: e.skipped,
         stalls: e.stalls,
         retries: e.retries,
+        densest10ms: e.densest10ms ?? null,
       },
     };
   } else if (tool === 'autocannon') {
@@ -179,6 +182,7 @@ export function renderFidelity(r: FidelityResult): string {
     t.server.worstDeviationPct !== null && t.server.worstDeviationPct <= tol ? 'yes' : 'no',
     t.server.maxInWindow,
     t.server.maxInWindowAfterFirstSecond,
+    t.zerodown ? t.zerodown.densest10ms : 'n/a',
     t.server.connections,
     t.zerodown ? `${t.zerodown.latenessMs.p50}/${t.zerodown.latenessMs.p99}` : 'n/a',
     t.zerodown ? t.zerodown.latenessMs.max : 'n/a',
@@ -205,6 +209,7 @@ export function renderFidelity(r: FidelityResult): string {
       `±${tol}%`,
       'max/10ms',
       'after 1st s',
+      'sent/10ms',
       'conns',
       'late p50/p99 ms',
       'late max',
@@ -229,7 +234,10 @@ export function renderFidelity(r: FidelityResult): string {
     `from each trial's first arrival (so no partial first second); only whole seconds ending at or`,
     `before the last arrival are kept (the partial last second is dropped): ${r.durationS} s runs give`,
     `${r.durationS - 1} whole seconds. max/10ms is over every arrival of the trial (the target uses it);`,
-    `"after 1st s" leaves out the first second, to tell start-up bursts apart. conns = distinct`,
+    `"after 1st s" leaves out the first second, to tell start-up bursts apart. sent/10ms = the most`,
+    `probes zerodown itself sent in any 10 ms (engine.densest10ms, its own clock): where max/10ms is`,
+    `higher, the server logged arrivals together that were sent apart (a pause of nginx or the VM`,
+    `holds arrivals back and stamps them with one millisecond). conns = distinct`,
     `nginx $connection serials. CPU % = the tool's user+sys CPU time / its wall time (one core = 100);`,
     `nginx % likewise; others % = the rest of the machine's busy time meanwhile (other processes,`,
     `kernel network work): a high value means the trial was disturbed. steal ms = time the`,

@@ -23,7 +23,7 @@ import { warmCodePath } from './warm.ts';
 import type { ProbeOutcome } from './outcome.ts';
 import { Deque } from './deque.ts';
 import { CatchUp, Pacer, staggerOffsets } from './pacer.ts';
-import { StallTracker } from './stalls.ts';
+import { DensestWindow, StallTracker } from './stalls.ts';
 import { deprioritizeV8Workers } from './threads.ts';
 import { fitMemoryToRate } from './memory.ts';
 
@@ -64,6 +64,8 @@ interface Lane {
   /** Paces the catch-up after the lane fell behind (from time zero on). */
   catchUp: CatchUp;
   prober: HttpProber;
+  /** The densest 10 ms of its sends, primers included (on the run's clock). */
+  density: DensestWindow;
   /** In flight, in send order (= deadline order). Completed ones are dropped from the head. */
   queue: Deque<InflightProbe>;
   inflight: number;
@@ -95,6 +97,7 @@ export class ProbeEngine {
       pacer: new Pacer(config.rate, offsets[index]),
       catchUp: catchUpFor(config.rate, 0),
       prober: new HttpProber(config, () => this.nowMs()),
+      density: new DensestWindow(),
       queue: new Deque<InflightProbe>(),
       inflight: 0,
       cap: options.maxInflight ?? Math.ceil((config.rate * config.timeoutMs * 1.5) / 1000) + 64,
@@ -197,6 +200,7 @@ export class ProbeEngine {
     const probe = new InflightProbe(-1, scheduledMs, sentMs, sentMs + lane.config.timeoutMs, noop);
     lane.queue.push(probe);
     this.primedCount++;
+    lane.density.add(sentMs);
     lane.prober.send(probe);
   }
 
@@ -250,6 +254,7 @@ export class ProbeEngine {
       skipped: this.stallTracker.skipped,
       retries: this.lanes.reduce((n, l) => n + l.prober.retries, 0),
       primed: this.primedCount,
+      densest10ms: Math.max(0, ...this.lanes.map((l) => l.density.max)),
       stalls: this.stallTracker.stalls(),
     };
   }
@@ -309,6 +314,7 @@ export class ProbeEngine {
     );
     lane.queue.push(probe);
     lane.inflight++;
+    lane.density.add(sentMs);
     lane.prober.send(probe);
   }
 

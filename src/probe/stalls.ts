@@ -11,6 +11,44 @@ export const STALL_LATENESS_MS = 25;
 /** Late sends closer together than this belong to one stall (ms). */
 const STALL_GAP_MS = 1000;
 
+/** Width of the window in which {@link DensestWindow} counts sends (ms). */
+export const DENSITY_WINDOW_MS = 10;
+
+/**
+ * The most sends in any {@link DENSITY_WINDOW_MS} of one endpoint: what the target saw of
+ * zerodown's pacing at its tightest, measured where it is made (a server's view adds its own
+ * pauses: arrivals held back by a paused server are logged together). Sends come in time order;
+ * a ring of the send times of the last window, grown as needed.
+ */
+export class DensestWindow {
+  private times = new Float64Array(16);
+  private head = 0;
+  private size = 0;
+  /** The most sends seen in any window so far. */
+  max = 0;
+
+  /** A send at `ms` (not earlier than the previous one). */
+  add(ms: number): void {
+    const times = this.times;
+    while (this.size > 0 && times[this.head]! <= ms - DENSITY_WINDOW_MS) {
+      this.head = (this.head + 1) & (times.length - 1);
+      this.size--;
+    }
+    if (this.size === times.length) this.grow();
+    this.times[(this.head + this.size) & (this.times.length - 1)] = ms;
+    this.size++;
+    if (this.size > this.max) this.max = this.size;
+  }
+
+  private grow(): void {
+    const old = this.times;
+    const next = new Float64Array(old.length * 2);
+    for (let i = 0; i < this.size; i++) next[i] = old[(this.head + i) & (old.length - 1)]!;
+    this.times = next;
+    this.head = 0;
+  }
+}
+
 /** Accumulates lateness and stalls. */
 export class StallTracker {
   private readonly lateness = new LatencyHistogram();

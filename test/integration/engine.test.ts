@@ -36,6 +36,9 @@ describe('engine', () => {
     const stall = doc.engine.stalls[0]!;
     assert.ok(stall.maxLateMs >= 250 && stall.maxLateMs < 400, `max late ${stall.maxLateMs}`);
     assert.ok(doc.engine.latenessMs.max >= 250);
+    // Caught up at 1.2× the rate, not in a burst: a bucket of at most 1.8 probes at 100/s (1.5
+    // gaps of ~10 ms between sends) plus 1.2 per 10 ms.
+    assert.ok(doc.engine.densest10ms! <= 3, `${doc.engine.densest10ms} sent in 10 ms`);
     // Open model: the probes due during the stall are sent late, not dropped.
     assert.ok(Math.abs(e.totalRequests - 150) <= 2, `${e.totalRequests} probes`);
     assert.equal(e.downtime.windows.length, 0);
@@ -161,6 +164,10 @@ describe('engine', () => {
     assert.ok(primers >= 23 && primers <= 26, `${primers} requests before time zero`);
     assert.ok(Math.abs(ep.totalRequests - 100) <= 1, `recorded ${ep.totalRequests}`);
     assert.equal(session.result().engine.sent, ep.totalRequests);
+    // Sends 10 ms apart: one or two in any 10 ms, three after a stall of the machine (the bucket,
+    // at most 1.8 at 100/s, plus 1.2 per 10 ms), never a burst of primers.
+    const densest = session.result().engine.densest10ms!;
+    assert.ok(densest >= 1 && densest <= 3, `${densest} sent in 10 ms`);
     // One steady stream: no gap at time zero, and no two requests closer than a third of the
     // interval (a burst of overdue primers would arrive together).
     const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);

@@ -7,6 +7,7 @@ import { judgeEndpoint, judgeRun } from '../../src/analysis/verdict.ts';
 import { VersionTracker } from '../../src/analysis/versions.ts';
 import { DowntimeDetector } from '../../src/analysis/windows.ts';
 import { CatchUp, Pacer, staggerOffsets } from '../../src/probe/pacer.ts';
+import { DensestWindow } from '../../src/probe/stalls.ts';
 
 /** Feeds a pattern like "..xx.x" (x = failure) at 10 ms intervals. */
 function detect(pattern: string, code = '503'): DowntimeDetector {
@@ -282,5 +283,25 @@ describe('catch-up pacing', () => {
     // The next token 1 / (1.25 × rate) after the first, less the millisecond of refill it had.
     assert.ok(Math.abs(c.nextAtMs() - (1000 / 1.25 - 1)) < 1e-9);
     assert.ok(c.take(1000 / 1.25 + 1));
+  });
+});
+
+describe('densest 10 ms of sends', () => {
+  test('counts the sends in any 10 ms (a send exactly 10 ms earlier is outside)', () => {
+    const d = new DensestWindow();
+    for (const t of [0, 1, 2, 10, 11, 30, 30, 30, 39.9]) d.add(t);
+    assert.equal(d.max, 4, '30, 30, 30, 39.9');
+    d.add(40);
+    assert.equal(d.max, 4, '40 leaves 30 × 3 out, 39.9 and 40 in');
+  });
+
+  test('grows beyond its first ring', () => {
+    const d = new DensestWindow();
+    for (let i = 0; i < 100; i++) d.add(5 + i * 0.01); // 100 sends within 1 ms
+    for (let i = 0; i < 50; i++) d.add(20 + i * 0.1);
+    assert.equal(d.max, 100);
+    const e = new DensestWindow();
+    for (let i = 0; i < 1000; i++) e.add(i); // 1 per ms: 10 in any 10 ms, however long
+    assert.equal(e.max, 10);
   });
 });
