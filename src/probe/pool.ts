@@ -16,13 +16,13 @@
  * target still gets all the connections it needs: the budget refills faster than probes arrive.
  *
  * Except when zerodown's own loop is what keeps connections busy: when those two turns took
- * longer than {@link BUSY_TURNS_MS}, {@link BUSY_AFTER} times in a row, responses are most likely
- * waiting to be read, not the target, and the refill drops to {@link MIN_NEW_PER_SECOND} until
- * the turns are quick again. A connection frees
+ * longer than {@link BUSY_TURNS_MS}, responses are most likely waiting to be read, not the
+ * target, and that serving opens connections at {@link MIN_NEW_PER_SECOND}. A connection frees
  * once per loop turn at best, so a slow loop seems to need rate × turn connections; opening them
  * costs CPU (connect, a parser each), which slows the loop further. At 30 000/s a cold start
  * spiralled that way to 2000 connections and ~100 ms lateness for the first second, where 180
- * connections serve the rate once the loop keeps up.
+ * connections serve the rate once the loop keeps up. Every serving measures anew, so one slow
+ * turn (a garbage collection) costs one serving's refill and nothing more.
  *
  * Shrinking is gradual for the same reason: every {@link REAP_INTERVAL_MS} the pool closes the
  * least recently used of the connections that stayed idle the whole interval (beyond a spare
@@ -48,13 +48,11 @@ export const NEW_CONNECTION_BURST = 16;
 export const MIN_NEW_PER_SECOND = 100;
 
 /**
- * Two event-loop turns slower than this (ms), {@link BUSY_AFTER} times in a row, mean zerodown's
- * own loop is busy: new connections then come at {@link MIN_NEW_PER_SECOND} (see the header).
- * Healthy turns take well under 1 ms; a scavenge takes 1–2.
+ * Two event-loop turns slower than this (ms) mean zerodown's own loop is busy: new connections
+ * then come at {@link MIN_NEW_PER_SECOND} (see the header). Healthy turns take well under 1 ms;
+ * a scavenge takes 1–2.
  */
 export const BUSY_TURNS_MS = 4;
-/** Slow measurements in a row that make the loop busy: one slow turn (a GC) is not. */
-export const BUSY_AFTER = 2;
 
 /** How often idle connections are reaped (ms). */
 export const REAP_INTERVAL_MS = 500;
@@ -111,8 +109,8 @@ export class ProbePool {
   private closed = false;
   /** When the current {@link deferServe} began (ms). */
   private deferredAt = 0;
-  /** Slow two-turn measurements in a row (see {@link BUSY_TURNS_MS}). */
-  private slowTurns = 0;
+  /** The last two loop turns took longer than {@link BUSY_TURNS_MS}. */
+  private busy = false;
   /** Connections opened so far (for diagnosis). */
   opened = 0;
 
@@ -264,7 +262,7 @@ export class ProbePool {
 
   /** New connections per ms now: fewer while zerodown's own loop is busy (see the header). */
   private refill(): number {
-    return this.slowTurns >= BUSY_AFTER ? MIN_NEW_PER_SECOND / 1000 : this.refillPerMs;
+    return this.busy ? MIN_NEW_PER_SECOND / 1000 : this.refillPerMs;
   }
 
   private wait(w: Waiting): void {
@@ -286,7 +284,7 @@ export class ProbePool {
     this.deferred = setImmediate(() => {
       this.deferred = setImmediate(() => {
         this.deferred = undefined;
-        this.slowTurns = this.now() - this.deferredAt > BUSY_TURNS_MS ? this.slowTurns + 1 : 0;
+        this.busy = this.now() - this.deferredAt > BUSY_TURNS_MS;
         this.serveWaiting();
       });
     });
