@@ -111,7 +111,10 @@ export interface DeployRecord {
   error?: string;
 }
 
-/** A period when zerodown itself sent late or skipped probes. */
+/**
+ * A period when zerodown itself sent late or skipped probes, or held them waiting for a connection
+ * while its own loop was busy.
+ */
 export interface EngineStall {
   startMs: number;
   endMs: number;

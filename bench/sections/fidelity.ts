@@ -35,7 +35,7 @@ export interface FidelityTrial {
     latenessMs: { p50: number; p99: number; max: number };
     eventLoopDelayMs: { p99: number; max: number };
     skipped: number;
-    /** zerodown's own stalls (sends > 25 ms late or skipped), ms since its start. */
+    /** zerodown's own stalls (sends > 25 ms late, skipped or held back), ms since its start. */
     stalls: { startMs: number; endMs: number; maxLateMs: number; skipped: number }[];
     retries: number;
     /** The most probes zerodown itself sent in any 10 ms (engine.densest10ms). */
@@ -244,7 +244,8 @@ export function renderFidelity(r: FidelityResult): string {
     `hypervisor took this virtual machine's CPUs during the trial (/proc/stat): it pauses the tool and`,
     `nginx together, and the arrivals it held back land as one burst.`,
     `late = zerodown's own send lateness (engine.latenessMs), loop = its event-loop delay (ms);`,
-    `stalls = zerodown's engine.stalls (sends > 25 ms late): how many, and the first one's span in ms`,
+    `stalls = zerodown's engine.stalls (sends > 25 ms late, skipped or held back for a connection while`,
+    `its loop was busy): how many, and the first one's span in ms`,
     `since zerodown started.`,
   ];
   return [table, '', checks, '', ...notes].join('\n');

@@ -96,7 +96,11 @@ export class ProbeEngine {
       config,
       pacer: new Pacer(config.rate, offsets[index]),
       catchUp: catchUpFor(config.rate, 0),
-      prober: new HttpProber(config, () => this.nowMs()),
+      prober: new HttpProber(
+        config,
+        () => this.nowMs(),
+        (p, waitedMs) => this.stallTracker.heldBack(p.scheduledMs, p.sentMs + waitedMs),
+      ),
       density: new DensestWindow(),
       queue: new Deque<InflightProbe>(),
       inflight: 0,

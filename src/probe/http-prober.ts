@@ -93,12 +93,22 @@ export class HttpProber {
   private readonly versionPath: JsonPath | undefined;
   private readonly canRetry: boolean;
   private readonly now: () => number;
+  private readonly onHeldBack: ((probe: InflightProbe, waitedMs: number) => void) | undefined;
   /** Probes retried after a stale keep-alive connection. */
   retries = 0;
 
-  constructor(endpoint: EndpointConfig, now: () => number) {
+  /**
+   * `onHeldBack` hears of probes that waited for a connection while zerodown's own loop was busy
+   * (see pool.ts), with how long they waited; primers (seq −1) are not reported.
+   */
+  constructor(
+    endpoint: EndpointConfig,
+    now: () => number,
+    onHeldBack?: (probe: InflightProbe, waitedMs: number) => void,
+  ) {
     this.endpoint = endpoint;
     this.now = now;
+    this.onHeldBack = onHeldBack;
     const url = new URL(endpoint.url);
     this.pool = new ProbePool({
       origin: url.origin,
@@ -133,6 +143,11 @@ export class HttpProber {
   /** Starts the request of an in-flight probe. */
   send(probe: InflightProbe): void {
     this.pool.dispatch(this.options, new ProbeHandler(this, probe));
+  }
+
+  /** Called by a handler whose request waited in the pool while zerodown's loop was busy. */
+  heldBack(probe: InflightProbe, waitedMs: number): void {
+    if (probe.seq >= 0) this.onHeldBack?.(probe, waitedMs);
   }
 
   /** Called by a handler whose attempt failed; retries once when that is safe and useful. */
@@ -216,6 +231,10 @@ class ProbeHandler implements PoolHandler {
   constructor(prober: HttpProber, probe: InflightProbe) {
     this.prober = prober;
     this.probe = probe;
+  }
+
+  heldBack(waitedMs: number): void {
+    this.prober.heldBack(this.probe, waitedMs);
   }
 
   /** The probe has ended (deadline): if still waiting for a connection, do not send it. */

@@ -69,11 +69,18 @@ export interface PoolHandler extends Dispatcher.DispatchHandler {
   readonly abandoned: boolean;
   /** Fails the request without sending it (pool closed, dispatch threw). */
   fail(err: unknown): void;
+  /**
+   * The request waited `waitedMs` for a connection and left the queue (sent, or dropped as
+   * abandoned) while zerodown's own loop was busy: a wait that is zerodown's, not the target's.
+   */
+  heldBack?(waitedMs: number): void;
 }
 
 interface Waiting {
   options: Dispatcher.DispatchOptions;
   handler: PoolHandler;
+  /** When it began to wait (ms). */
+  since: number;
 }
 
 /** Construction options of a {@link ProbePool}. */
@@ -141,13 +148,13 @@ export class ProbePool {
     }
     // Earlier waiters go first: a new connection serves the head of the queue.
     if (this.waiting.length > 0) {
-      this.wait({ options, handler });
+      this.wait({ options, handler, since: this.now() });
       return;
     }
     // With no connection at all there is nothing to wait for.
     const client = this.clients.size === 0 ? this.open() : this.popIdle();
     if (client) this.send(client, options, handler);
-    else this.wait({ options, handler });
+    else this.wait({ options, handler, since: this.now() });
   }
 
   /** The most recently used idle connection, if any (tracking the fewest idle for reaping). */
@@ -202,7 +209,7 @@ export class ProbePool {
     if (this.closed || client.destroyed || client.closed) return;
     for (;;) {
       let w: Waiting | undefined;
-      while ((w = this.waiting.shift()) && w.handler.abandoned);
+      while ((w = this.waiting.shift()) && this.leaves(w).handler.abandoned);
       if (!w) {
         this.idle.push(client);
         return;
@@ -265,6 +272,12 @@ export class ProbePool {
     return this.busy ? MIN_NEW_PER_SECOND / 1000 : this.refillPerMs;
   }
 
+  /** A request leaves the queue: tells it how long it waited when the loop is busy. */
+  private leaves(w: Waiting): Waiting {
+    if (this.busy) w.handler.heldBack?.(this.now() - w.since);
+    return w;
+  }
+
   private wait(w: Waiting): void {
     this.waiting.push(w);
     this.deferServe();
@@ -296,12 +309,12 @@ export class ProbePool {
     while (this.waiting.length > 0) {
       const head = this.waiting.peek()!;
       if (head.handler.abandoned) {
-        this.waiting.shift();
+        this.leaves(this.waiting.shift()!);
         continue;
       }
       client = this.take();
       if (!client) break;
-      this.waiting.shift();
+      this.leaves(this.waiting.shift()!);
       this.send(client, head.options, head.handler);
     }
     this.schedule();

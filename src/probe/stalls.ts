@@ -64,6 +64,16 @@ export class StallTracker {
     if (lateMs > STALL_LATENESS_MS) this.mark(scheduledMs, scheduledMs + lateMs, lateMs, 0);
   }
 
+  /**
+   * A probe due at `scheduledMs` waited for a connection until `outMs` while zerodown's own loop
+   * was busy (it was counted as sent when it entered the pool): past {@link STALL_LATENESS_MS},
+   * that wait is a stall of zerodown's, not the target's slowness.
+   */
+  heldBack(scheduledMs: number, outMs: number): void {
+    const lateMs = outMs - scheduledMs;
+    if (lateMs > STALL_LATENESS_MS) this.mark(scheduledMs, outMs, lateMs, 0);
+  }
+
   /** A probe due at `scheduledMs` was not sent at all (noticed at `nowMs`). */
   skip(scheduledMs: number, nowMs: number): void {
     this.skipped++;
@@ -73,6 +83,7 @@ export class StallTracker {
   private mark(startMs: number, endMs: number, lateMs: number, skipped: number): void {
     const c = this.current;
     if (c && startMs - c.endMs <= STALL_GAP_MS) {
+      c.startMs = Math.min(c.startMs, round3(startMs));
       c.endMs = Math.max(c.endMs, endMs);
       c.maxLateMs = Math.max(c.maxLateMs, round3(lateMs));
       c.skipped += skipped;

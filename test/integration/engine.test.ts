@@ -176,6 +176,37 @@ describe('engine', () => {
     assert.ok(close <= 3, `${close} arrivals closer than 3.3 ms to the previous one`);
   });
 
+  test('probes that wait for a connection while zerodown itself is busy are marked as its stall', async () => {
+    // The target slows from ~1 ms to 300 ms (200/s then needs ~60 connections) while this
+    // process's loop turns take 10 ms: the pool opens connections at 100/s and probes wait for
+    // them. The sends themselves are at most a turn late, far from a stall; the waits are.
+    const config = endpointConfig(server.url('/held'), { rate: 200, timeout: '3s' });
+    const session = new ProbeSession(config);
+    await session.start();
+    await sleep(300);
+    let spinning = true;
+    const spin = () => {
+      const end = performance.now() + 10;
+      while (performance.now() < end);
+      if (spinning) setImmediate(spin);
+    };
+    try {
+      server.mode = { kind: 'slow', delayMs: 300 };
+      setImmediate(spin);
+      await sleep(1000);
+    } finally {
+      spinning = false;
+      server.mode = { kind: 'ok' };
+    }
+    await sleep(300);
+    await session.stop();
+    const doc = session.result();
+    assert.ok(doc.engine.stalls.length >= 1, 'the waits are a stall');
+    const held = doc.engine.stalls.find((st) => st.maxLateMs > 100);
+    assert.ok(held, `a wait over 100 ms: ${JSON.stringify(doc.engine.stalls)}`);
+    assert.equal(doc.endpoints[0]!.totalErrors, 0, 'slow, not failed');
+  });
+
   test('at rates slower than priming, the first probe still goes on time', async () => {
     // One primer each, 250 ms before time zero; the first probes are due at 0 and 500 ms.
     const config = endpointConfig(server.url('/slow-rate'), { rate: 1 });

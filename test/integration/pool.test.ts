@@ -23,6 +23,8 @@ import { FaultServer, type FaultMode } from '../helpers/fault-server.ts';
 /** Collects one request's outcome. */
 class TestHandler implements PoolHandler {
   abandoned = false;
+  /** The wait the pool reported (it waited while the loop was busy). */
+  held: number | undefined;
   status = 0;
   error: unknown;
   readonly done: Promise<void>;
@@ -45,6 +47,9 @@ class TestHandler implements PoolHandler {
   fail(err: unknown): void {
     this.error = err;
     this.resolve();
+  }
+  heldBack(waitedMs: number): void {
+    this.held = waitedMs;
   }
 }
 
@@ -120,7 +125,7 @@ describe('probe connection pool', () => {
       };
       setImmediate(spin);
       const start = performance.now();
-      dispatchMany(pool, server, 300);
+      const handlers = dispatchMany(pool, server, 300);
       await sleep(400);
       spinning = false;
       const busyMs = performance.now() - start;
@@ -134,6 +139,11 @@ describe('probe connection pool', () => {
       assert.ok(openedBusy <= limit, `opened ${openedBusy} in ${busyMs.toFixed(0)} ms busy`);
       assert.ok(openedBusy >= NEW_CONNECTION_BURST, `opened ${openedBusy}`);
       assert.equal(pool.opened, 300, 'every request got its connection once the loop was quick');
+      // Each one sent while the loop was busy (all but the first, which opened the pool) was told
+      // how long it waited: zerodown's wait, which the engine marks as its own stall.
+      const held = handlers.filter((h) => h.held !== undefined);
+      assert.ok(held.length >= openedBusy - 1, `${held.length} told of ${openedBusy} sent busy`);
+      assert.ok(held.every((h) => h.held! >= 0));
       // ~250 at 2 per ms: ~125 ms; generous for a busy machine, still below 100/s (2.5 s).
       assert.ok(quickMs < 2000, `the rest took ${quickMs.toFixed(0)} ms`);
     }));
