@@ -9,8 +9,15 @@ import { ProbeEngine } from '../../src/probe/engine.ts';
 import { ProbeSession } from '../../src/session.ts';
 import { WORKER_NICE } from '../../src/probe/threads.ts';
 import { readdirSync, readFileSync } from 'node:fs';
+import type { ZerodownConfig } from '../../src/config/resolve.ts';
 import { endpointConfig } from '../helpers/config.ts';
 import { FaultServer, sleep } from '../helpers/fault-server.ts';
+
+/** `config` with a second endpoint like its first, named `/b`, at `rate`. */
+function withSecondEndpoint(config: ZerodownConfig, rate: number): ZerodownConfig {
+  const first = config.endpoints[0]!;
+  return { ...config, endpoints: [first, { ...first, name: '/b', rate }] };
+}
 
 function blockEventLoop(ms: number): void {
   const until = performance.now() + ms;
@@ -130,11 +137,7 @@ describe('engine', () => {
   });
 
   test('two endpoints keep their own rates', async () => {
-    const config = endpointConfig(server.url('/a'), { rate: 50 });
-    const both = {
-      ...config,
-      endpoints: [config.endpoints[0]!, { ...config.endpoints[0]!, name: '/b', rate: 20 }],
-    };
+    const both = withSecondEndpoint(endpointConfig(server.url('/a'), { rate: 50 }), 20);
     const session = new ProbeSession(both);
     await session.start();
     await sleep(2000);
@@ -209,11 +212,7 @@ describe('engine', () => {
 
   test('at rates slower than priming, the first probe still goes on time', async () => {
     // One primer each, 250 ms before time zero; the first probes are due at 0 and 500 ms.
-    const config = endpointConfig(server.url('/slow-rate'), { rate: 1 });
-    const both = {
-      ...config,
-      endpoints: [config.endpoints[0]!, { ...config.endpoints[0]!, name: '/b', rate: 0.1 }],
-    };
+    const both = withSecondEndpoint(endpointConfig(server.url('/slow-rate'), { rate: 1 }), 0.1);
     const session = new ProbeSession(both);
     await session.start();
     await sleep(700);
