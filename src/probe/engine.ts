@@ -99,7 +99,7 @@ export class ProbeEngine {
       prober: new HttpProber(
         config,
         () => this.nowMs(),
-        (p, waitedMs) => this.stallTracker.heldBack(p.scheduledMs, p.sentMs + waitedMs),
+        (p, waitedMs) => this.stallTracker.lateUntil(p.scheduledMs, p.sentMs + waitedMs),
       ),
       density: new DensestWindow(),
       queue: new Deque<InflightProbe>(),

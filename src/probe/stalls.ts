@@ -5,6 +5,7 @@
  */
 import { LatencyHistogram, round3 } from '../analysis/histogram.ts';
 import type { EngineStall } from '../result.ts';
+import { Deque } from './deque.ts';
 
 /** A send later than this marks a stall (ms). */
 export const STALL_LATENESS_MS = 25;
@@ -18,34 +19,19 @@ export const DENSITY_WINDOW_MS = 10;
  * The most sends in any {@link DENSITY_WINDOW_MS} of one endpoint: what the target saw of
  * zerodown's pacing at its tightest, measured where it is made (a server's view adds its own
  * pauses: arrivals held back by a paused server are logged together). Sends come in time order;
- * a ring of the send times of the last window, grown as needed.
+ * it keeps the send times of the last window.
  */
 export class DensestWindow {
-  private times = new Float64Array(16);
-  private head = 0;
-  private size = 0;
+  private readonly times = new Deque<number>();
   /** The most sends seen in any window so far. */
   max = 0;
 
   /** A send at `ms` (not earlier than the previous one). */
   add(ms: number): void {
     const times = this.times;
-    while (this.size > 0 && times[this.head]! <= ms - DENSITY_WINDOW_MS) {
-      this.head = (this.head + 1) & (times.length - 1);
-      this.size--;
-    }
-    if (this.size === times.length) this.grow();
-    this.times[(this.head + this.size) & (this.times.length - 1)] = ms;
-    this.size++;
-    if (this.size > this.max) this.max = this.size;
-  }
-
-  private grow(): void {
-    const old = this.times;
-    const next = new Float64Array(old.length * 2);
-    for (let i = 0; i < this.size; i++) next[i] = old[(this.head + i) & (old.length - 1)]!;
-    this.times = next;
-    this.head = 0;
+    while (times.length > 0 && times.peek()! <= ms - DENSITY_WINDOW_MS) times.shift();
+    times.push(ms);
+    if (times.length > this.max) this.max = times.length;
   }
 }
 
@@ -61,15 +47,16 @@ export class StallTracker {
   sentLate(scheduledMs: number, lateMs: number): void {
     this.sent++;
     this.lateness.recordMs(Math.max(0, lateMs));
-    if (lateMs > STALL_LATENESS_MS) this.mark(scheduledMs, scheduledMs + lateMs, lateMs, 0);
+    this.lateUntil(scheduledMs, scheduledMs + lateMs);
   }
 
   /**
-   * A probe due at `scheduledMs` waited for a connection until `outMs` while zerodown's own loop
-   * was busy (it was counted as sent when it entered the pool): past {@link STALL_LATENESS_MS},
-   * that wait is a stall of zerodown's, not the target's slowness.
+   * A probe due at `scheduledMs` went out only at `outMs`: sent late, or held waiting for a
+   * connection while zerodown's own loop was busy (it was counted as sent when it entered the
+   * pool). Past {@link STALL_LATENESS_MS}, that is a stall of zerodown's, not the target's
+   * slowness.
    */
-  heldBack(scheduledMs: number, outMs: number): void {
+  lateUntil(scheduledMs: number, outMs: number): void {
     const lateMs = outMs - scheduledMs;
     if (lateMs > STALL_LATENESS_MS) this.mark(scheduledMs, outMs, lateMs, 0);
   }

@@ -10,6 +10,7 @@ import { ProbeSession } from '../../src/session.ts';
 import { WORKER_NICE } from '../../src/probe/threads.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ZerodownConfig } from '../../src/config/resolve.ts';
+import { busyLoop } from '../helpers/busy-loop.ts';
 import { endpointConfig } from '../helpers/config.ts';
 import { FaultServer, sleep } from '../helpers/fault-server.ts';
 
@@ -187,18 +188,12 @@ describe('engine', () => {
     const session = new ProbeSession(config);
     await session.start();
     await sleep(300);
-    let spinning = true;
-    const spin = () => {
-      const end = performance.now() + 10;
-      while (performance.now() < end);
-      if (spinning) setImmediate(spin);
-    };
+    server.mode = { kind: 'slow', delayMs: 300 };
+    const stopSpinning = busyLoop(10);
     try {
-      server.mode = { kind: 'slow', delayMs: 300 };
-      setImmediate(spin);
       await sleep(1000);
     } finally {
-      spinning = false;
+      stopSpinning();
       server.mode = { kind: 'ok' };
     }
     await sleep(300);

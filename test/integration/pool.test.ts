@@ -18,6 +18,7 @@ import {
   SPARE_IDLE,
   type PoolHandler,
 } from '../../src/probe/pool.ts';
+import { busyLoop } from '../helpers/busy-loop.ts';
 import { FaultServer, type FaultMode } from '../helpers/fault-server.ts';
 
 /** Collects one request's outcome. */
@@ -117,17 +118,11 @@ describe('probe connection pool', () => {
     withServer({ kind: 'hang' }, async (server) => {
       // rate 1000/s: 2000 new connections a second when the loop is healthy.
       const pool = new ProbePool({ origin: server.url(), rate: 1000, client: CLIENT });
-      let spinning = true;
-      const spin = () => {
-        const end = performance.now() + 10;
-        while (performance.now() < end); // a loop turn of 10 ms, as under a CPU-bound burst
-        if (spinning) setImmediate(spin);
-      };
-      setImmediate(spin);
+      const stopSpinning = busyLoop(10);
       const start = performance.now();
       const handlers = dispatchMany(pool, server, 300);
       await sleep(400);
-      spinning = false;
+      stopSpinning();
       const busyMs = performance.now() - start;
       const openedBusy = pool.opened;
       const quickStart = performance.now();
