@@ -12,17 +12,9 @@ import { runGuardedDeploy } from './guard/guarded-deploy.ts';
 import type { GuardRecord, ResultDocument } from './result.ts';
 import { ProbeSession, type ResultExtras } from './session.ts';
 import { aborted, sleep } from './util/sleep.ts';
+import { EXIT } from './exit-codes.ts';
 
-/** Exit codes of the contract (§1). */
-export const EXIT = {
-  ok: 0,
-  downtime: 1,
-  usage: 2,
-  deployFailed: 3,
-  blocked: 4,
-  rolledBack: 5,
-  interrupted: 130,
-} as const;
+export { EXIT } from './exit-codes.ts';
 
 /** A finished run or probe. */
 export interface RunOutcome {

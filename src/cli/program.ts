@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ZerodownError } from '../errors.ts';
+import { EXIT } from '../exit-codes.ts';
 import { VERSION } from '../version.ts';
 
 import { registerDemo } from './demo-command.ts';
@@ -46,7 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are exit 0; every other commander error is a usage error.
-      return err.exitCode === 0 ? 0 : 2;
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof ZerodownError) {
       process.stderr.write(`zerodown: ${err.message}\n`);
@@ -55,6 +56,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(
       `zerodown: internal error (this is a bug, please report it): ${(err as Error)?.stack ?? String(err)}\n`,
     );
-    return 70;
+    return EXIT.internal;
   }
 }

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { resolveConfig, type ZerodownConfig } from '../config/resolve.ts';
-import { EXIT } from '../run.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { DeployMode } from './deploy-steps.ts';
 import { VERSION_HEADER } from './instance.ts';
 

@@ -4,7 +4,7 @@
  */
 import { formatDuration } from '../config/duration.ts';
 import type { EndpointResult, ResultDocument } from '../result.ts';
-import { EXIT } from '../run.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { DemoRun } from './run-demo.ts';
 import { DEMO_SCENARIOS } from './scenarios.ts';
 
