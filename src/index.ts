@@ -19,12 +19,13 @@ export type { ProbeOutcome } from './probe/outcome.ts';
 export {
   runDeploy,
   runProbe,
-  exitCodeFor,
   EXIT,
   type RunOutcome,
   type RunOptions,
   type ProbeOptions,
 } from './run.ts';
+export { decideOutcome, type Outcome } from './outcome.ts';
+export { groupIncidents, incidentsOf } from './analysis/incidents.ts';
 export { DeployProcess, type DeployExit } from './deploy/command.ts';
 export { renderText } from './report/text.ts';
 export { renderJson, parseResult, readResultFile } from './report/json.ts';

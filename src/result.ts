@@ -6,8 +6,19 @@
 /** Result schema version; bumped only on a breaking change. */
 export const SCHEMA_VERSION = 1;
 
-/** `degraded`: up (within the downtime budget) but over a latency objective or worse than its baseline. */
+/**
+ * An endpoint's verdict. `degraded`: up (within the downtime budget) but over a latency objective
+ * or worse than its baseline.
+ */
 export type Verdict = 'pass' | 'fail' | 'degraded';
+
+/**
+ * The run's verdict (the document's `verdict`), decided once by `decideOutcome` (outcome.ts) with
+ * its exit code: `pass` 0, `degraded` 0 (1 with `guard.degraded.fail`), `fail` 1, `deploy-failed`
+ * 3, `blocked` 4, `rolled-back` 5, `inconclusive` 6, `interrupted` 130.
+ */
+export type RunVerdict =
+  Verdict | 'deploy-failed' | 'blocked' | 'rolled-back' | 'inconclusive' | 'interrupted';
 
 /** A run of consecutive failed probes, in scheduled-send order. */
 export interface DowntimeWindow {
@@ -25,6 +36,37 @@ export interface DowntimeWindow {
   /** The run phase the window started in (`warmup`, `deploy`, `settle`, `probe`). */
   phase?: string;
   /** The window overlaps a period when zerodown itself fell behind: read it with care. */
+  clientStall?: boolean;
+}
+
+/**
+ * Windows separated by less than `budget.mergeGap` of successes, read as one event (contract §6):
+ * behind a round-robin balancer with one bad instance every other probe fails, and a 2-second
+ * partial outage is dozens of one-probe windows but one incident.
+ */
+export interface DowntimeIncident {
+  /** Scheduled send time of its first failed probe. */
+  startMs: number;
+  /** Scheduled send time of the first success after its last window (last probe when open). */
+  endMs: number;
+  durationMs: number;
+  /** Its last window was still failing when probing ended. */
+  open: boolean;
+  /** Probes scheduled from `startMs` up to (not including) `endMs`; through the last when open. */
+  probes: number;
+  failures: number;
+  /** `failures / probes`, rounded to 3 decimals. */
+  failureRatio: number;
+  errorCodes: Record<string, number>;
+  /** For `assertion` failures: which checks failed, with counts (as in its windows). */
+  checks?: Record<string, number>;
+  /** `outage` when `failureRatio` ≥ 0.9, else `partial`. */
+  kind: 'outage' | 'partial';
+  /** How many windows it merges. */
+  windows: number;
+  /** The run phase its first window started in. */
+  phase?: string;
+  /** One of its windows overlaps a period when zerodown itself fell behind. */
   clientStall?: boolean;
 }
 
@@ -85,7 +127,14 @@ export interface EndpointResult {
   retries: number;
   /** Probes not sent because zerodown could not keep up (never counted as the target's fault). */
   skipped: number;
-  downtime: { isDowntime: boolean; totalMs: number; windows: DowntimeWindow[] };
+  downtime: {
+    isDowntime: boolean;
+    /** Summed window time (what failed probes cost); `budget.maxDowntime` judges it. */
+    totalMs: number;
+    windows: DowntimeWindow[];
+    /** Absent in documents written before incidents existed (0.1.0). */
+    incidents?: DowntimeIncident[];
+  };
   timeline: { intervalMs: number; points: TimelinePoint[] };
   /** HDR histogram of latency in microseconds, compressed base64, for merging runs. */
   histogram: string;
@@ -228,7 +277,8 @@ export interface GuardRecord {
 export interface ResultDocument {
   schemaVersion: number;
   tool: { name: 'zerodown'; version: string };
-  verdict: Verdict;
+  /** Decided by `decideOutcome` from the facts below; agrees with the exit code. */
+  verdict: RunVerdict;
   running: boolean;
   /** Ended early by SIGINT/SIGTERM (or the control server died): the numbers are partial. */
   interrupted?: boolean;
@@ -240,7 +290,13 @@ export interface ResultDocument {
   phases: PhaseSpan[];
   deploy?: DeployRecord;
   guard?: GuardRecord;
-  budget: { maxDowntimeMs: number | null };
+  budget: {
+    maxDowntimeMs: number | null;
+    /** Windows closer than this are one incident (absent in documents before incidents). */
+    mergeGapMs?: number;
+    /** An endpoint whose longest incident is longer fails. */
+    maxIncidentMs?: number | null;
+  };
   endpoints: EndpointResult[];
   engine: EngineReport;
 }

@@ -7,12 +7,11 @@ import type { ZerodownConfig } from './config/resolve.ts';
 import type { DeployOutput } from './deploy/command.ts';
 import { checkBlockers } from './guard/blockers.ts';
 import { judgeComparisons, PhaseSampler } from './guard/comparisons.ts';
-import { applyDegraded } from './guard/degraded.ts';
 import { runGuardedDeploy } from './guard/guarded-deploy.ts';
-import type { GuardRecord, ResultDocument } from './result.ts';
+import { decideOutcome } from './outcome.ts';
+import type { DowntimeWindow, GuardRecord, ResultDocument } from './result.ts';
 import { ProbeSession, type ResultExtras } from './session.ts';
 import { aborted, sleep } from './util/sleep.ts';
-import { EXIT } from './exit-codes.ts';
 
 export { EXIT } from './exit-codes.ts';
 
@@ -39,19 +38,6 @@ export interface RunOptions {
   now?: () => Date;
 }
 
-/** The exit code a result document stands for. */
-export function exitCodeFor(result: ResultDocument): number {
-  if (result.interrupted) return EXIT.interrupted;
-  if (result.blocked) return EXIT.blocked;
-  if (result.guard?.aborted) return EXIT.rolledBack;
-  if (result.verdict === 'fail') return EXIT.downtime;
-  if (result.verdict === 'degraded' && result.guard?.failOnDegraded) return EXIT.downtime;
-  if (result.deploy && (result.deploy.exitCode !== 0 || result.deploy.error !== undefined)) {
-    return EXIT.deployFailed;
-  }
-  return EXIT.ok;
-}
-
 const defaultOutput: DeployOutput = {
   stdout: (chunk) => process.stdout.write(chunk),
   stderr: (chunk) => process.stderr.write(chunk),
@@ -67,15 +53,16 @@ export async function runDeploy(options: RunOptions): Promise<RunOutcome> {
   const sampler =
     g.canary !== undefined || g.compareSettle !== undefined ? new PhaseSampler(session) : undefined;
   if (g.degraded?.fail) guard.failOnDegraded = true;
+  // Everything the result needs is known here: the document is assembled once, then judged.
   const finish = async (extras: ResultExtras): Promise<RunOutcome> => {
     await session.stop();
-    const result = session.result({ ...extras, guard: guarded(config) ? guard : undefined });
-    if (!extras.blocked && !extras.interrupted) {
-      const comparisons = sampler ? judgeComparisons(config, sampler) : [];
+    if (!extras.blocked && !extras.interrupted && sampler) {
+      const comparisons = judgeComparisons(config, sampler);
       if (comparisons.length > 0) guard.comparisons = comparisons;
-      applyDegraded(result, config, comparisons);
     }
-    return { result, exitCode: exitCodeFor(result) };
+    if (guard.aborted) Object.assign(guard, recovery(session.windows(), guard.abortedAtMs ?? 0));
+    const result = session.result({ ...extras, guard: guarded(config) ? guard : undefined });
+    return { result, exitCode: decideOutcome(result).exitCode };
   };
 
   guard.blockers = await checkBlockers(g, options.now?.() ?? new Date());
@@ -112,13 +99,7 @@ export async function runDeploy(options: RunOptions): Promise<RunOutcome> {
   session.beginPhase('settle');
   options.onPhase?.('settle');
   await sleep(config.settleMs, signal);
-  const outcome = await finish({ deploy: deployed.deploy, interrupted: signal?.aborted });
-  if (guard.aborted) {
-    Object.assign(guard, recovery(outcome.result, guard.abortedAtMs ?? 0));
-    outcome.result.guard = guard;
-    outcome.exitCode = exitCodeFor(outcome.result);
-  }
-  return outcome;
+  return finish({ deploy: deployed.deploy, interrupted: signal?.aborted });
 }
 
 /** True when the config asks anything of the guard (the result then has a `guard` block). */
@@ -137,14 +118,17 @@ function guarded(config: ZerodownConfig): boolean {
   );
 }
 
-/** After an abort: did every endpoint answer again, and when did the last one come back? */
+/**
+ * After an abort: did every endpoint answer again, and when did the last one come back?
+ * `windows` holds each endpoint's downtime windows.
+ */
 export function recovery(
-  result: ResultDocument,
+  windows: readonly (readonly DowntimeWindow[])[],
   abortedAtMs: number,
 ): { recovered: boolean; recoveredAtMs: number | null } {
   let last = abortedAtMs;
-  for (const e of result.endpoints) {
-    const w = e.downtime.windows.at(-1);
+  for (const list of windows) {
+    const w = list.at(-1);
     if (w?.open) return { recovered: false, recoveredAtMs: null };
     if (w && w.endMs > last) last = w.endMs;
   }
@@ -172,7 +156,7 @@ export async function runProbe(options: ProbeOptions): Promise<RunOutcome> {
   // Interrupted only when cut short: a signal after the duration is a normal end.
   const interrupted = options.signal?.aborted === true && durationMs !== undefined;
   const result = session.result({ interrupted });
-  return { result, exitCode: exitCodeFor(result) };
+  return { result, exitCode: decideOutcome(result).exitCode };
 }
 
 function warmupFailures(session: ProbeSession, warmupEndMs: number): string | undefined {

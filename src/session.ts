@@ -2,14 +2,16 @@
  * A probing session: the engine plus one `EndpointStats` per endpoint, the run's phases, and the
  * result document built from them at any moment (live or final).
  */
-import { judgeRun } from './analysis/verdict.ts';
 import { EndpointStats } from './analysis/endpoint-stats.ts';
+import { markDegraded } from './guard/degraded.ts';
+import { decideOutcome } from './outcome.ts';
 import type { ZerodownConfig } from './config/resolve.ts';
 import { ProbeEngine } from './probe/engine.ts';
 import type { ProbeOutcome } from './probe/outcome.ts';
 import {
   SCHEMA_VERSION,
   type DeployRecord,
+  type DowntimeWindow,
   type GuardRecord,
   type PhaseSpan,
   type ResultDocument,
@@ -106,28 +108,46 @@ export class ProbeSession {
     this.waiters = [];
   }
 
-  /** The result document as of now. */
+  /** Each endpoint's downtime windows so far, in config order. */
+  windows(): DowntimeWindow[][] {
+    return this.stats.map((s) => s.windows());
+  }
+
+  /**
+   * The result document as of now, assembled once: endpoint results judged against the budget,
+   * degraded marks (latency objective, the guard's comparisons in `extras.guard`), then the
+   * verdict from `decideOutcome`. Callers pass everything they know; nothing patches it later.
+   */
   result(extras: ResultExtras = {}): ResultDocument {
     const now = this.nowMs();
+    const c = this.config;
     const phases = this.phaseList.map((p) => ({
       name: p.name,
       startMs: round3(p.startMs),
       endMs: round3(Number.isNaN(p.endMs) ? now : p.endMs),
     }));
     const engine = this.engine.report();
-    const endpoints = this.stats.map((s) =>
-      s.toResult({ maxDowntimeMs: this.config.maxDowntimeMs, phases, stalls: engine.stalls }),
-    );
+    const budget = {
+      maxDowntimeMs: c.maxDowntimeMs,
+      maxIncidentMs: c.maxIncidentMs,
+      mergeGapMs: c.mergeGapMs,
+    };
+    const endpoints = this.stats.map((s) => s.toResult({ budget, phases, stalls: engine.stalls }));
+    markDegraded(endpoints, c.guard.degraded?.latency, extras.guard?.comparisons ?? []);
     const doc: ResultDocument = {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'zerodown', version: VERSION },
-      verdict: judgeRun(endpoints.map((e) => e.verdict)),
+      verdict: 'pass',
       running: this.running,
       startedAt: (this.startedAtDate ?? new Date()).toISOString(),
       endedAt: this.endedAtDate?.toISOString() ?? null,
       durationMs: round3(now),
       phases,
-      budget: { maxDowntimeMs: this.config.maxDowntimeMs ?? null },
+      budget: {
+        maxDowntimeMs: c.maxDowntimeMs ?? null,
+        mergeGapMs: c.mergeGapMs,
+        maxIncidentMs: c.maxIncidentMs ?? null,
+      },
       endpoints,
       engine,
     };
@@ -135,6 +155,7 @@ export class ProbeSession {
     if (extras.guard) doc.guard = extras.guard;
     if (extras.interrupted) doc.interrupted = true;
     if (extras.blocked) doc.blocked = extras.blocked;
+    doc.verdict = decideOutcome(doc).verdict;
     return doc;
   }
 

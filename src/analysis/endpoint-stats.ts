@@ -5,11 +5,12 @@
  */
 import type { EndpointConfig } from '../config/resolve.ts';
 import type { ProbeOutcome } from '../probe/outcome.ts';
-import type { EndpointResult, EngineStall, PhaseSpan } from '../result.ts';
+import type { DowntimeWindow, EndpointResult, EngineStall, PhaseSpan } from '../result.ts';
 import { LatencyHistogram, round3 } from './histogram.ts';
 import { SequenceReorderer } from './reorder.ts';
 import { TimelineAccumulator } from './timeline.ts';
-import { judgeEndpoint } from './verdict.ts';
+import { groupIncidents } from './incidents.ts';
+import { judgeEndpoint, type EndpointBudget } from './verdict.ts';
 import { VersionTracker } from './versions.ts';
 import { DowntimeDetector } from './windows.ts';
 
@@ -62,6 +63,11 @@ export class EndpointStats {
     return this.detector.totalMs();
   }
 
+  /** The downtime windows so far (copies). */
+  windows(): DowntimeWindow[] {
+    return this.detector.windows();
+  }
+
   get sent(): number {
     return this.requests;
   }
@@ -92,11 +98,12 @@ export class EndpointStats {
 
   /** The endpoint's part of the result document, as of now. */
   toResult(ctx: {
-    maxDowntimeMs: number | undefined;
+    budget: EndpointBudget & { mergeGapMs: number };
     phases: readonly PhaseSpan[];
     stalls: readonly EngineStall[];
   }): EndpointResult {
-    const windows = this.detector.windows();
+    const numbered = this.detector.numberedWindows();
+    const windows = numbered.map((n) => n.window);
     for (const w of windows) {
       const phase = ctx.phases.find((p) => w.startMs >= p.startMs && w.startMs < p.endMs);
       if (phase) w.phase = phase.name;
@@ -104,8 +111,9 @@ export class EndpointStats {
         w.clientStall = true;
       }
     }
+    const incidents = groupIncidents(numbered, ctx.budget.mergeGapMs);
     const totalMs = this.detector.totalMs();
-    const { verdict, reason } = judgeEndpoint(windows, totalMs, ctx.maxDowntimeMs);
+    const { verdict, reason } = judgeEndpoint(windows, incidents, totalMs, ctx.budget);
     const c = this.config;
     const spanSeconds =
       this.firstMs === undefined ? 0 : (this.lastMs - this.firstMs) / 1000 + 1 / c.rate;
@@ -134,7 +142,7 @@ export class EndpointStats {
       statusCodes: { ...this.statusCodes },
       retries: this.retries,
       skipped: this.skipped,
-      downtime: { isDowntime: windows.length > 0, totalMs, windows },
+      downtime: { isDowntime: windows.length > 0, totalMs, windows, incidents },
       timeline: { intervalMs: this.timeline.intervalMs, points: this.timeline.snapshot() },
       histogram: this.histogram.encode(),
     };

@@ -1,38 +1,74 @@
 /**
- * Verdicts: an endpoint fails when its downtime is over budget; a run fails when any endpoint
- * does. The reason is one line a person can act on.
+ * Endpoint verdicts: an endpoint fails when its downtime is over budget (any failed probe when
+ * no budget is set) or, with `budget.maxIncidentMs`, when one incident lasts longer. The reason
+ * is one line a person can act on. (The run's verdict and exit code: outcome.ts.)
  */
 import { formatDuration } from '../config/duration.ts';
-import type { DowntimeWindow, Verdict } from '../result.ts';
+import type { DowntimeIncident, DowntimeWindow, Verdict } from '../result.ts';
 
-/** Judges one endpoint's windows against the budget (`undefined`: any window fails). */
+/** What an endpoint is judged against. */
+export interface EndpointBudget {
+  /** Summed window time allowed; undefined: any window fails. */
+  maxDowntimeMs: number | undefined;
+  /** The longest incident allowed; undefined: no such limit. */
+  maxIncidentMs?: number | undefined;
+}
+
+/** Judges one endpoint's windows and incidents against its budget. */
 export function judgeEndpoint(
   windows: readonly DowntimeWindow[],
+  incidents: readonly DowntimeIncident[],
   totalMs: number,
-  maxDowntimeMs: number | undefined,
+  budget: EndpointBudget,
 ): { verdict: Verdict; reason: string } {
   if (windows.length === 0) return { verdict: 'pass', reason: 'no downtime' };
-  const over = maxDowntimeMs === undefined || totalMs > maxDowntimeMs;
+  const { maxDowntimeMs, maxIncidentMs } = budget;
+  const longest = Math.max(0, ...incidents.map((i) => i.durationMs));
+  const overTotal = maxDowntimeMs === undefined || totalMs > maxDowntimeMs;
+  const overIncident = maxIncidentMs !== undefined && longest > maxIncidentMs;
+  let reason = `${downtimeText(windows, incidents, totalMs)} (${codesOf(windows)})`;
+  if (maxDowntimeMs !== undefined) {
+    reason += `, ${overTotal ? 'over' : 'within'} the budget of ${formatDuration(maxDowntimeMs)}`;
+  }
+  if (overIncident) {
+    reason += `; an incident of ${formatDuration(longest)} is longer than the ${formatDuration(maxIncidentMs)} allowed`;
+  }
+  return { verdict: overTotal || overIncident ? 'fail' : 'pass', reason };
+}
+
+/**
+ * `1 window, 1.01 s down` when every incident is one window; else the incidents first:
+ * `1 partial incident of 1.98 s (50 % failed), 50 windows, 990 ms down`.
+ */
+function downtimeText(
+  windows: readonly DowntimeWindow[],
+  incidents: readonly DowntimeIncident[],
+  totalMs: number,
+): string {
+  const n = windows.length;
+  const plain = `${n} window${n === 1 ? '' : 's'}, ${formatDuration(totalMs)} down`;
+  if (incidents.length === 0 || incidents.length === n) return plain;
+  if (incidents.length === 1) {
+    const i = incidents[0]!;
+    return `1 ${i.kind === 'partial' ? 'partial ' : ''}incident of ${formatDuration(i.durationMs)} (${percent(i.failureRatio)} failed), ${plain}`;
+  }
+  const longest = incidents.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
+  return `${incidents.length} incidents, the longest ${formatDuration(longest.durationMs)} (${percent(longest.failureRatio)} failed), ${plain}`;
+}
+
+/** A ratio as people read it: `50 %`, `99.5 %`, `100 %`. */
+export function percent(ratio: number): string {
+  const p = ratio * 100;
+  return `${p >= 99.95 || p < 10 ? Number(p.toFixed(1)) : Math.round(p)} %`;
+}
+
+function codesOf(windows: readonly DowntimeWindow[]): string {
   const counts: Record<string, number> = {};
   for (const w of windows) {
     for (const [code, n] of Object.entries(w.errorCodes)) counts[code] = (counts[code] ?? 0) + n;
   }
-  const codes = Object.entries(counts)
+  return Object.entries(counts)
     .sort((a, b) => b[1] - a[1])
     .map(([code, n]) => `${code} x${n}`)
     .join(', ');
-  const n = windows.length;
-  let reason = `${n} window${n === 1 ? '' : 's'}, ${formatDuration(totalMs)} down (${codes})`;
-  if (maxDowntimeMs !== undefined) {
-    reason += over
-      ? `, over the budget of ${formatDuration(maxDowntimeMs)}`
-      : `, within the budget of ${formatDuration(maxDowntimeMs)}`;
-  }
-  return { verdict: over ? 'fail' : 'pass', reason };
-}
-
-/** A run fails when any endpoint fails; else it is degraded when any endpoint is. */
-export function judgeRun(verdicts: readonly Verdict[]): Verdict {
-  if (verdicts.includes('fail')) return 'fail';
-  return verdicts.includes('degraded') ? 'degraded' : 'pass';
 }

@@ -10,6 +10,7 @@
  */
 import type { DowntimeWindow } from '../result.ts';
 import { round3 } from './histogram.ts';
+import type { NumberedWindow } from './incidents.ts';
 
 /** One probe as far as windows care, fed in sequence order. */
 export interface WindowInput {
@@ -21,31 +22,41 @@ export interface WindowInput {
 
 /** Accumulates downtime windows from in-order probes. */
 export class DowntimeDetector {
-  private readonly closed: DowntimeWindow[] = [];
-  private current: DowntimeWindow | undefined;
+  private readonly closed: NumberedWindow[] = [];
+  private current: NumberedWindow | undefined;
   private lastMs = 0;
   private closedTotalMs = 0;
+  /** Probes seen so far, in order: the next probe's number. */
+  private probes = 0;
 
   add(p: WindowInput): void {
     this.lastMs = p.scheduledMs;
+    const n = this.probes++;
     if (p.ok) {
       if (this.current) {
-        this.current.endMs = p.scheduledMs;
-        this.current.durationMs = round3(p.scheduledMs - this.current.startMs);
-        this.closedTotalMs += this.current.durationMs;
+        const w = this.current.window;
+        w.endMs = p.scheduledMs;
+        w.durationMs = round3(p.scheduledMs - w.startMs);
+        this.closedTotalMs += w.durationMs;
+        this.current.endProbe = n;
         this.closed.push(this.current);
         this.current = undefined;
       }
       return;
     }
-    const w = (this.current ??= {
-      startMs: round3(p.scheduledMs),
-      endMs: round3(p.scheduledMs),
-      durationMs: 0,
-      open: true,
-      failures: 0,
-      errorCodes: {},
-    });
+    this.current ??= {
+      window: {
+        startMs: round3(p.scheduledMs),
+        endMs: round3(p.scheduledMs),
+        durationMs: 0,
+        open: true,
+        failures: 0,
+        errorCodes: {},
+      },
+      firstProbe: n,
+      endProbe: n + 1,
+    };
+    const w = this.current.window;
     w.failures++;
     w.errorCodes[p.code] = (w.errorCodes[p.code] ?? 0) + 1;
     if (p.check !== undefined) {
@@ -61,22 +72,34 @@ export class DowntimeDetector {
 
   /** The windows so far; an ongoing one is `open` and ends at the last probe. Copies. */
   windows(): DowntimeWindow[] {
-    const out = this.closed.map((w) => ({ ...w, open: false }));
+    return this.numberedWindows().map((n) => n.window);
+  }
+
+  /** The windows with the probe numbers around them (for incidents). Copies. */
+  numberedWindows(): NumberedWindow[] {
+    const out = this.closed.map((n) => ({ ...n, window: copy(n.window, false) }));
     if (this.current) {
+      const c = this.current;
       const endMs = round3(this.lastMs);
-      out.push({
-        ...this.current,
+      const window = {
+        ...copy(c.window, true),
         endMs,
-        durationMs: round3(endMs - this.current.startMs),
-        open: true,
-      });
+        durationMs: round3(endMs - c.window.startMs),
+      };
+      out.push({ window, firstProbe: c.firstProbe, endProbe: this.probes });
     }
     return out;
   }
 
   /** Summed window time so far, in ms. */
   totalMs(): number {
-    const open = this.current ? this.lastMs - this.current.startMs : 0;
+    const open = this.current ? this.lastMs - this.current.window.startMs : 0;
     return round3(this.closedTotalMs + open);
   }
+}
+
+function copy(w: DowntimeWindow, open: boolean): DowntimeWindow {
+  const out: DowntimeWindow = { ...w, errorCodes: { ...w.errorCodes }, open };
+  if (w.checks) out.checks = { ...w.checks };
+  return out;
 }

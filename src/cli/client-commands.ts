@@ -1,6 +1,7 @@
 /**
  * `zerodown start|stats|stop --server URL`: drive a control server without curl.
  */
+import { decideOutcome } from '../outcome.ts';
 import type { Command } from 'commander';
 import { ZerodownError } from '../errors.ts';
 import { parseResult } from '../report/json.ts';
@@ -41,7 +42,10 @@ export function registerClientCommands(program: Command, exit: (code: number) =>
 
   const report = (name: 'stats' | 'stop', method: 'GET' | 'POST', description: string) =>
     common(program.command(name).description(description))
-      .option('--fail', 'exit 1 when the verdict is fail (downtime over budget)')
+      .option(
+        '--fail',
+        "exit with the run's exit code (1 downtime over budget, 6 inconclusive, 130 interrupted…)",
+      )
       .option('--json <file>', 'write the result document')
       .option('--html <file>', 'write the HTML report')
       .option('--markdown <file>', 'write the Markdown report')
@@ -51,7 +55,7 @@ export function registerClientCommands(program: Command, exit: (code: number) =>
         const res = await call(flags, method, name === 'stats' ? '/stats' : '/stop');
         const doc = parseResult(await res.text(), `${name} answer`);
         emit(doc, flags);
-        exit(flags.fail && doc.verdict === 'fail' ? 1 : 0);
+        exit(flags.fail ? decideOutcome(doc).exitCode : 0);
       });
   report('stats', 'GET', 'the current or last run of a control server: text report, verdict');
   report('stop', 'POST', 'end the run on a control server and print its final report');

@@ -7,7 +7,7 @@ import { renderJson, readResultFile } from '../report/json.ts';
 import { renderJunit } from '../report/junit.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import { renderText } from '../report/text.ts';
-import { exitCodeFor } from '../run.ts';
+import { decideOutcome } from '../outcome.ts';
 import type { ResultDocument } from '../result.ts';
 import { writeFileAtomic } from './outputs.ts';
 
@@ -37,6 +37,6 @@ export function registerReport(program: Command, exit: (code: number) => void): 
       const text = RENDERERS[opts.format]!(doc);
       if (opts.output) writeFileAtomic(opts.output, text);
       else process.stdout.write(text);
-      exit(exitCodeFor(doc));
+      exit(decideOutcome(doc).exitCode);
     });
 }

@@ -2,6 +2,7 @@
  * Resolving a validated config plus command-line overrides into the frozen, fully specified
  * settings the engine runs with. Pure: no I/O, no environment.
  */
+import { DEFAULT_MERGE_GAP_MS } from '../analysis/incidents.ts';
 import { configError } from '../errors.ts';
 import { resolveGuard, type GuardConfig, type GuardOverrides } from '../guard/resolve.ts';
 import type { RawConfig, RawDefaults, RawEndpoint, RawNotify, StatusRange } from './schema.ts';
@@ -55,6 +56,10 @@ export interface ZerodownConfig {
   readonly endpoints: readonly EndpointConfig[];
   /** Summed window time allowed per endpoint; undefined means any window is downtime. */
   readonly maxDowntimeMs: number | undefined;
+  /** Windows separated by less than this (ms) of successes are one incident. */
+  readonly mergeGapMs: number;
+  /** An endpoint whose longest incident is longer (ms) fails; undefined: no such limit. */
+  readonly maxIncidentMs: number | undefined;
   readonly warmupMs: number;
   readonly settleMs: number;
   /** How long `probe` runs; undefined means until a signal. */
@@ -156,6 +161,8 @@ export function resolveConfig(raw: RawConfig, overrides: ConfigOverrides = {}): 
     baseUrl,
     endpoints: Object.freeze(endpoints.map((e) => Object.freeze(e))),
     maxDowntimeMs: raw.budget?.maxDowntime,
+    mergeGapMs: raw.budget?.mergeGap ?? DEFAULT_MERGE_GAP_MS,
+    maxIncidentMs: raw.budget?.maxIncident ?? raw.budget?.maxIncidentMs,
     warmupMs: overrides.warmupMs ?? raw.phases?.warmup ?? DEFAULTS.warmupMs,
     settleMs: overrides.settleMs ?? raw.phases?.settle ?? DEFAULTS.settleMs,
     durationMs: overrides.durationMs ?? raw.duration,

@@ -109,6 +109,16 @@ export const configSchema = z.strictObject({
   budget: z
     .strictObject({
       maxDowntime: durationSchema.optional(),
+      mergeGap: durationSchema.optional(),
+      maxIncident: durationSchema.optional(),
+      /** The contract's name (§6): the same limit as a number of milliseconds. */
+      maxIncidentMs: z
+        .number({ error: 'expected a number of milliseconds (or use maxIncident: 2s)' })
+        .min(0, 'must be 0 or more')
+        .optional(),
+    })
+    .refine((b) => b.maxIncident === undefined || b.maxIncidentMs === undefined, {
+      message: 'give maxIncident or maxIncidentMs, not both',
     })
     .optional(),
   phases: z

@@ -1,20 +1,22 @@
 /**
  * The third verdict: an endpoint that stayed up (within its downtime budget) but broke a latency
- * objective or lost a comparison is `degraded`. Pure: works on the result document.
+ * objective or lost a comparison is `degraded`. Part of assembling the result (session.ts), on
+ * endpoint results just built; the run's verdict then follows from them (outcome.ts).
  */
 import { LatencyHistogram } from '../analysis/histogram.ts';
-import { judgeRun } from '../analysis/verdict.ts';
-import type { ZerodownConfig } from '../config/resolve.ts';
-import type { ComparisonRecord, ResultDocument } from '../result.ts';
+import type { GuardConfig } from '../guard/resolve.ts';
+import type { ComparisonRecord, EndpointResult } from '../result.ts';
 
-/** Marks degraded endpoints and the run's verdict; returns the document. */
-export function applyDegraded(
-  doc: ResultDocument,
-  config: ZerodownConfig,
+/** A latency objective: `percentile` (e.g. 99) at most `max` ms. */
+export type LatencyObjective = NonNullable<NonNullable<GuardConfig['degraded']>['latency']>;
+
+/** Marks the passing endpoints that are degraded, with the reason appended. */
+export function markDegraded(
+  endpoints: readonly EndpointResult[],
+  objective: LatencyObjective | undefined,
   comparisons: readonly ComparisonRecord[],
-): ResultDocument {
-  const objective = config.guard.degraded?.latency;
-  for (const e of doc.endpoints) {
+): void {
+  for (const e of endpoints) {
     if (e.verdict !== 'pass') continue;
     const reasons: string[] = [];
     if (objective && e.totalRequests > 0) {
@@ -40,6 +42,4 @@ export function applyDegraded(
       e.reason = `${e.reason}; degraded: ${reasons.join('; ')}`;
     }
   }
-  doc.verdict = judgeRun(doc.endpoints.map((e) => e.verdict));
-  return doc;
 }

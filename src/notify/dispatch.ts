@@ -6,7 +6,7 @@
  */
 import type { NotifyConfig } from '../config/resolve.ts';
 import { formatDuration } from '../config/duration.ts';
-import { isFailure } from '../report/common.ts';
+import { decideOutcome } from '../outcome.ts';
 import type { ResultDocument } from '../result.ts';
 import { sleep } from '../util/sleep.ts';
 import { DeliveryError, originOf } from './deliver.ts';
@@ -37,7 +37,8 @@ export async function sendNotifications(
 ): Promise<NotifyOutcome[]> {
   if (!notify) return [];
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  const failure = isFailure(doc);
+  // `on: failure`: any outcome but a clean pass (degraded included, although it exits 0).
+  const failure = decideOutcome(doc).verdict !== 'pass';
   const due = (on: 'failure' | 'always') => on === 'always' || failure;
   const jobs: { channel: NotifyOutcome['channel']; where: string; send: () => Promise<void> }[] =
     [];

@@ -5,7 +5,8 @@
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { NotifyConfig } from '../config/resolve.ts';
 import { formatDuration } from '../config/duration.ts';
-import { oneLine, outcomeLabel, outcomeOf } from '../report/common.ts';
+import { decideOutcome } from '../outcome.ts';
+import { oneLine } from '../report/common.ts';
 import { renderHtml } from '../report/html.ts';
 import { renderText } from '../report/text.ts';
 import type { ResultDocument } from '../result.ts';
@@ -13,17 +14,19 @@ import { DeliveryError } from './deliver.ts';
 
 type EmailConfig = NonNullable<NotifyConfig['email']>;
 
-/** The default subject: `zerodown FAIL: downtime on health, orders (1.05 s)`. */
+/**
+ * The default subject: `zerodown FAIL: downtime on health, orders (1.05 s)`; for any other
+ * outcome its label and headline (`zerodown BLOCKED: Blocked: the deploy was not started`).
+ */
 export function emailSubject(doc: ResultDocument): string {
-  const label = outcomeLabel(outcomeOf(doc));
+  const outcome = decideOutcome(doc);
   const failed = doc.endpoints.filter((e) => e.verdict === 'fail');
-  if (failed.length > 0) {
+  if (outcome.verdict === 'fail') {
     const longest = Math.max(...failed.map((e) => e.downtime.totalMs));
     const names = failed.map((e) => oneLine(e.name)).join(', ');
-    return `zerodown ${label}: downtime on ${names.length > 80 ? `${failed.length} endpoints` : names} (${formatDuration(longest)})`;
+    return `zerodown FAIL: downtime on ${names.length > 80 ? `${failed.length} endpoints` : names} (${formatDuration(longest)})`;
   }
-  if (doc.blocked) return `zerodown ${label}: the deploy was not started`;
-  return `zerodown ${label}: no downtime`;
+  return `zerodown ${outcome.label}: ${oneLine(outcome.headline)}`;
 }
 
 /** The message nodemailer sends. */

@@ -4,28 +4,33 @@
  */
 import type { NotifyConfig } from '../config/resolve.ts';
 import { formatDuration } from '../config/duration.ts';
+import { decideOutcome, describeDeploy } from '../outcome.ts';
 import {
-  codesText,
+  badgeLabel,
+  badgeOf,
+  incidentCount,
+  incidentSpan,
+  incidentWhat,
   oneLine,
-  outcomeLabel,
-  outcomeOf,
-  worstWindows,
-  type RunOutcome,
+  worstIncidents,
+  type Badge,
 } from '../report/common.ts';
-import { apiOf, deployText, headline, verdictLine } from '../report/text.ts';
+import { apiOf } from '../report/text.ts';
 import type { ResultDocument } from '../result.ts';
 import { post } from './deliver.ts';
 
-/** Windows listed in a Slack message at most. */
-export const SLACK_MAX_WINDOWS = 5;
+/** Incidents listed in a Slack message at most. */
+export const SLACK_MAX_INCIDENTS = 5;
 
-const ICON: Record<RunOutcome, string> = {
+const ICON: Record<Badge, string> = {
   pass: ':white_check_mark:',
   fail: ':x:',
   degraded: ':large_yellow_circle:',
   blocked: ':no_entry:',
-  aborted: ':leftwards_arrow_with_hook:',
+  'rolled-back': ':leftwards_arrow_with_hook:',
   'deploy-failed': ':warning:',
+  inconclusive: ':grey_question:',
+  interrupted: ':black_square_for_stop:',
   running: ':hourglass:',
 };
 
@@ -34,33 +39,31 @@ export function slackMessage(
   doc: ResultDocument,
   reportUrl: string | undefined,
 ): { text: string; blocks: object[] } {
-  const outcome = outcomeOf(doc);
-  const sentence = verdictLine(doc).replace(/^Verdict: [^—]*— /, '');
-  const title = `zerodown ${outcomeLabel(outcome)}: ${headline(doc).replace(/^zerodown \S+: /, '')}`;
+  const outcome = decideOutcome(doc);
+  const title = `zerodown ${badgeLabel(outcome)}: ${outcome.headline}`;
   const facts = [`*API:* ${mrkdwn(apiOf(doc))}`, `*Run time:* ${formatDuration(doc.durationMs)}`];
-  if (doc.deploy) facts.push(`*Deploy:* ${mrkdwn(deployText(doc))}`);
+  if (doc.deploy) facts.push(`*Deploy:* ${mrkdwn(describeDeploy(doc.deploy))}`);
   if (doc.blocked) facts.push(`*Blocked:* ${mrkdwn(doc.blocked.reason)}`);
   const blocks: object[] = [
-    section(`${ICON[outcome]} *${mrkdwn(title)}*\n${mrkdwn(sentence)}`),
+    section(`${ICON[badgeOf(outcome)]} *${mrkdwn(title)}*\n${mrkdwn(outcome.sentence)}`),
     { type: 'context', elements: [{ type: 'mrkdwn', text: facts.join('  ·  ') }] },
   ];
-  const worst = worstWindows(doc, SLACK_MAX_WINDOWS);
+  const worst = worstIncidents(doc, SLACK_MAX_INCIDENTS);
   if (worst.length > 0) {
-    const total = doc.endpoints.reduce((n, e) => n + e.downtime.windows.length, 0);
-    const lines = worst.map(({ endpoint, window: w }) => {
-      const phase = w.phase ? ` during ${mrkdwn(w.phase)}` : '';
-      const end = w.open ? 'end (still down)' : `+${(w.endMs / 1000).toFixed(2)} s`;
-      return `• *${mrkdwn(endpoint.name)}* +${(w.startMs / 1000).toFixed(2)} s → ${end}: *${formatDuration(w.durationMs)}*${phase} (${mrkdwn(codesText(w.errorCodes))})`;
-    });
+    const total = incidentCount(doc);
+    const lines = worst.map(
+      ({ endpoint, incident }) =>
+        `• *${mrkdwn(endpoint.name)}* ${mrkdwn(incidentSpan(incident))}: ${mrkdwn(incidentWhat(incident))}`,
+    );
     const more = total > worst.length ? `\n…and ${total - worst.length} more` : '';
     blocks.push(
       section(
-        `*${worst.length === total ? 'Windows' : 'Worst windows'}*\n${lines.join('\n')}${more}`,
+        `*${worst.length === total ? 'Incidents' : 'Longest incidents'}*\n${lines.join('\n')}${more}`,
       ),
     );
   }
   if (reportUrl) blocks.push(section(`<${linkUrl(reportUrl)}|Open the report>`));
-  return { text: `${title}: ${sentence}`, blocks };
+  return { text: `${title}: ${outcome.sentence}`, blocks };
 }
 
 /** Posts the message to the Slack webhook. */

@@ -1,41 +1,34 @@
 /**
- * What every report says the same way: the run's outcome, error counts, the worst windows.
+ * What every report says the same way: badges, error counts, the worst windows. (The run's
+ * outcome itself is decided in outcome.ts.)
  * Pure.
  */
-import type { DowntimeWindow, EndpointResult, ResultDocument } from '../result.ts';
-
-/** How a run ended, for badges and colours. */
-export type RunOutcome =
-  'pass' | 'fail' | 'degraded' | 'blocked' | 'aborted' | 'deploy-failed' | 'running';
+import type { Outcome } from '../outcome.ts';
+import { DEFAULT_MERGE_GAP_MS, incidentsOf } from '../analysis/incidents.ts';
+import { percent } from '../analysis/verdict.ts';
+import { formatDuration } from '../config/duration.ts';
+import type {
+  DowntimeIncident,
+  DowntimeWindow,
+  EndpointResult,
+  ResultDocument,
+  RunVerdict,
+} from '../result.ts';
 
 /**
- * The outcome of a run: `running` while it goes on, else what ended it, in the order the exit
- * code is decided (blocked, aborted and rolled back, downtime, degraded, deploy failed).
+ * What a badge, an icon or a colour shows for a run: its verdict, or `running` while it goes on
+ * (the verdict is then only so far).
  */
-export function outcomeOf(doc: ResultDocument): RunOutcome {
-  if (doc.running) return 'running';
-  if (doc.blocked) return 'blocked';
-  if (doc.guard?.aborted) return 'aborted';
-  if (doc.verdict === 'fail') return 'fail';
-  if (doc.verdict === 'degraded') return 'degraded';
-  const d = doc.deploy;
-  if (d && (d.exitCode !== 0 || d.error !== undefined) && !doc.interrupted) return 'deploy-failed';
-  return 'pass';
+export type Badge = RunVerdict | 'running';
+
+/** The badge of an outcome. */
+export function badgeOf(outcome: Outcome): Badge {
+  return outcome.running ? 'running' : outcome.verdict;
 }
 
-const LABELS: Record<RunOutcome, string> = {
-  pass: 'PASS',
-  fail: 'FAIL',
-  degraded: 'DEGRADED',
-  blocked: 'BLOCKED',
-  aborted: 'ROLLED BACK',
-  'deploy-failed': 'DEPLOY FAILED',
-  running: 'RUNNING',
-};
-
-/** Upper-case label of an outcome: `PASS`, `FAIL`, `ROLLED BACK`, `DEPLOY FAILED`… */
-export function outcomeLabel(outcome: RunOutcome): string {
-  return LABELS[outcome];
+/** The label beside a badge: `PASS`, `ROLLED BACK`…, `RUNNING` while the run goes on. */
+export function badgeLabel(outcome: Outcome): string {
+  return outcome.running ? 'RUNNING' : outcome.label;
 }
 
 /** How an endpoint did: `fail`, `degraded`, `warn` (downtime within budget) or `pass`. */
@@ -53,35 +46,68 @@ export function codesText(codes: Readonly<Record<string, number>>, times = ' x')
     .join(', ');
 }
 
-/** A window together with the endpoint it belongs to and its number there (1-based). */
-export interface EndpointWindow {
+/** An incident together with the endpoint it belongs to and its number there (1-based). */
+export interface EndpointIncident {
   endpoint: EndpointResult;
-  window: DowntimeWindow;
+  incident: DowntimeIncident;
   index: number;
 }
 
-/** The `n` longest windows of the run, longest first (ties: earliest first). */
-export function worstWindows(doc: ResultDocument, n: number): EndpointWindow[] {
-  const all: EndpointWindow[] = [];
+/** The `n` longest incidents of the run, longest first (ties: earliest first). */
+export function worstIncidents(doc: ResultDocument, n: number): EndpointIncident[] {
+  const all: EndpointIncident[] = [];
   for (const endpoint of doc.endpoints) {
-    endpoint.downtime.windows.forEach((window, i) => all.push({ endpoint, window, index: i + 1 }));
+    incidentsOf(endpoint, mergeGapOf(doc)).forEach((incident, i) =>
+      all.push({ endpoint, incident, index: i + 1 }),
+    );
   }
   all.sort(
-    (a, b) => b.window.durationMs - a.window.durationMs || a.window.startMs - b.window.startMs,
+    (a, b) =>
+      b.incident.durationMs - a.incident.durationMs || a.incident.startMs - b.incident.startMs,
   );
   return all.slice(0, n);
+}
+
+/** The run's merge gap (documents from before incidents: the default). */
+export function mergeGapOf(doc: ResultDocument): number {
+  return doc.budget.mergeGapMs ?? DEFAULT_MERGE_GAP_MS;
+}
+
+/** Every incident of the run, counted. */
+export function incidentCount(doc: ResultDocument): number {
+  return doc.endpoints.reduce((n, e) => n + incidentsOf(e, mergeGapOf(doc)).length, 0);
+}
+
+/** When an incident was: `+1.08 s → +3.06 s`, `+1.08 s → end (still down)`. */
+export function incidentSpan(i: DowntimeIncident | DowntimeWindow): string {
+  return `+${seconds(i.startMs)} → ${i.open ? 'end (still down)' : `+${seconds(i.endMs)}`}`;
+}
+
+/**
+ * What an incident was, in one line of plain text (escape it for the format):
+ * `1.98 s partial outage during deploy: 50 % of 99 probes failed (500 x50) in 50 windows`, or
+ * for a single window `1.01 s outage during deploy: 503 x101`.
+ */
+export function incidentWhat(i: DowntimeIncident, times = ' x'): string {
+  const phase = i.phase ? ` during ${i.phase}` : '';
+  const codes = codesText(i.errorCodes, times);
+  const checks = i.checks ? ` [${Object.keys(i.checks).join(', ')}]` : '';
+  const failed =
+    i.windows === 1 && i.failures === i.probes
+      ? `${codes}${checks}`
+      : `${i.kind === 'partial' ? percent(i.failureRatio) : `${i.failures}`} of ${i.probes} probes failed (${codes})${checks} in ${i.windows} window${i.windows === 1 ? '' : 's'}`;
+  const stall = i.clientStall ? ' — zerodown itself fell behind here, read with care' : '';
+  const kind = i.kind === 'partial' ? 'partial outage' : 'outage';
+  return `${formatDuration(i.durationMs)} ${kind}${phase}: ${failed}${stall}`;
+}
+
+/** An offset from the start in seconds: `7.00 s`. */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
 }
 
 /** Replaces control characters (newlines included) with spaces: one line of user text. */
 export function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
-}
-
-/**
- * True when notifications with `on: failure` go out: any outcome but a clean pass (downtime,
- * degraded, blocked, aborted, a failed deploy, an interrupted run).
- */
-export function isFailure(doc: ResultDocument): boolean {
-  return outcomeOf(doc) !== 'pass' || doc.interrupted === true;
 }

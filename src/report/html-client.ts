@@ -1,7 +1,8 @@
 /**
  * The HTML report's page script (plain browser JavaScript, run as is): draws one uPlot chart per
- * endpoint from the embedded chart model (see html-model.ts) with the downtime windows, phases
- * and version cut-overs laid over it, and, on the live dashboard, applies the server's updates.
+ * endpoint from the embedded chart model (see html-model.ts) with the downtime windows, the
+ * incidents as labelled bands, the phases and version cut-overs laid over it, and, on the live
+ * dashboard, applies the server's updates.
  * It never parses HTML from the document: names and URLs go in with `textContent`; the only
  * `innerHTML` is the summary the server rendered and escaped.
  *
@@ -177,22 +178,33 @@ export const REPORT_JS = String.raw`(function () {
         groups.push({ x0: x0, x1: x1, ms: w.durationMs, n: 1, open: w.open, w: w, title: describe(w) });
       }
     });
-    var placed = [];
-    groups.slice().sort(function (a, b) { return b.ms - a.ms; }).forEach(function (g) {
+    groups.forEach(function (g) {
       var d = box('zd-window', g.x0, g.x1);
       if (!d) return;
       d.dataset.startMs = String(g.w.startMs);
       d.dataset.count = String(g.n);
       d.title = g.title;
-      var text = fmtDur(g.ms) + (g.n > 1 ? ' (' + g.n + ')' : '') + (g.open ? ' …' : '');
-      var x = Math.max(0, g.x0);
+    });
+    // Incidents (windows closer than the merge gap) carry the labels: longest first, no overlap.
+    var placed = [];
+    e.incidents.slice().sort(function (a, b) { return b.durationMs - a.durationMs; }).forEach(function (inc) {
+      var x0 = px(inc.startMs), x1 = Math.max(px(inc.endMs), x0 + 2);
+      var d = box('zd-incident zd-incident-' + inc.kind, x0, x1);
+      if (!d) return;
+      d.dataset.startMs = String(inc.startMs);
+      d.dataset.kind = inc.kind;
+      d.title = describeIncident(inc);
+      var text = fmtDur(inc.durationMs) +
+        (inc.kind === 'partial' ? ' partial, ' + Math.round(inc.failureRatio * 100) + ' % failed' : '') +
+        (inc.open ? ' …' : '');
+      var x = Math.max(0, x0);
       var w = text.length * 6.5 + 8;
       if (x + w > width) x = Math.max(0, width - w);
       var clash = placed.some(function (r) { return x < r[1] && x + w > r[0]; });
       if (clash) return;
       placed.push([x, x + w]);
-      var label = el('span', 'zd-window-label', text);
-      label.style.left = (x - Math.max(0, g.x0)) + 'px';
+      var label = el('span', 'zd-incident-label', text);
+      label.style.left = (x - Math.max(0, x0)) + 'px';
       d.appendChild(label);
     });
     e.versions.slice(1).forEach(function (v) {
@@ -208,6 +220,13 @@ export const REPORT_JS = String.raw`(function () {
     return '+' + (w.startMs / 1000).toFixed(2) + ' s → ' + (w.open ? 'end (still down)' : '+' + (w.endMs / 1000).toFixed(2) + ' s') +
       ', ' + fmtDur(w.durationMs) + ' down' + (w.phase ? ' during ' + w.phase : '') + ': ' + w.codes +
       (w.stall ? ' (zerodown fell behind here)' : '');
+  }
+
+  function describeIncident(i) {
+    return '+' + (i.startMs / 1000).toFixed(2) + ' s → ' + (i.open ? 'end (still down)' : '+' + (i.endMs / 1000).toFixed(2) + ' s') +
+      ', ' + fmtDur(i.durationMs) + ' ' + (i.kind === 'partial' ? 'partial outage' : 'outage') +
+      (i.phase ? ' during ' + i.phase : '') + ': ' + Math.round(i.failureRatio * 100) + ' % of ' + i.probes +
+      ' probes failed (' + i.codes + ') in ' + i.windows + (i.windows === 1 ? ' window' : ' windows');
   }
 
   function stateOf(e) {
@@ -295,6 +314,7 @@ export const REPORT_JS = String.raw`(function () {
       if (!e) return;
       ['t', 'ok', 'failed', 'p50', 'p99'].forEach(function (k) { splice(e[k], d.from, d[k]); });
       splice(e.windows, d.windowsFrom, d.windows);
+      e.incidents = d.incidents;
       e.versions = d.versions;
       e.state = d.state;
       e.verdict = d.verdict;

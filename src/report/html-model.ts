@@ -5,7 +5,8 @@
  * Pure.
  */
 import type { EndpointResult, PhaseSpan, ResultDocument, Verdict } from '../result.ts';
-import { codesText } from './common.ts';
+import { incidentsOf } from '../analysis/incidents.ts';
+import { codesText, mergeGapOf } from './common.ts';
 
 /** Up or down now (the latest completed probe), while a run goes on; null otherwise. */
 export type EndpointState = 'up' | 'down' | null;
@@ -20,6 +21,21 @@ export interface ChartWindow {
   codes: string;
   phase: string | null;
   stall: boolean;
+}
+
+/** An incident as a chart bands it (windows closer than the merge gap, contract §6). */
+export interface ChartIncident {
+  startMs: number;
+  endMs: number;
+  durationMs: number;
+  open: boolean;
+  kind: 'outage' | 'partial';
+  failureRatio: number;
+  probes: number;
+  windows: number;
+  /** `502 x50`: the errors, most frequent first. */
+  codes: string;
+  phase: string | null;
 }
 
 /** One endpoint's chart. `t` holds each point's start (ms); the other columns line up with it. */
@@ -39,6 +55,8 @@ export interface ChartEndpoint {
   p50: (number | null)[];
   p99: (number | null)[];
   windows: ChartWindow[];
+  /** Every incident (few: sent whole with each live update). */
+  incidents: ChartIncident[];
   versions: { version: string; firstMs: number; lastMs: number }[];
 }
 
@@ -59,12 +77,15 @@ export function chartModel(doc: ResultDocument, states: readonly EndpointState[]
     running: doc.running,
     durationMs: doc.durationMs,
     phases: doc.phases,
-    endpoints: doc.endpoints.map((e, i) => chartEndpoint(e, states[i] ?? null, 0, 0)),
+    endpoints: doc.endpoints.map((e, i) =>
+      chartEndpoint(e, mergeGapOf(doc), states[i] ?? null, 0, 0),
+    ),
   };
 }
 
 function chartEndpoint(
   e: EndpointResult,
+  mergeGapMs: number,
   state: EndpointState,
   fromPoint: number,
   fromWindow: number,
@@ -92,6 +113,18 @@ function chartEndpoint(
       codes: codesText(w.errorCodes),
       phase: w.phase ?? null,
       stall: w.clientStall === true,
+    })),
+    incidents: incidentsOf(e, mergeGapMs).map((i) => ({
+      startMs: i.startMs,
+      endMs: i.endMs,
+      durationMs: i.durationMs,
+      open: i.open,
+      kind: i.kind,
+      failureRatio: i.failureRatio,
+      probes: i.probes,
+      windows: i.windows,
+      codes: codesText(i.errorCodes),
+      phase: i.phase ?? null,
     })),
     versions: (e.versions ?? []).map((v) => ({
       version: v.version,
@@ -154,7 +187,8 @@ export class LiveFeed {
       const windowsFrom = Math.max(0, (this.sentWindows[i] ?? 0) - 1);
       this.sentPoints[i] = e.timeline.points.length;
       this.sentWindows[i] = e.downtime.windows.length;
-      return { ...chartEndpoint(e, states[i] ?? null, from, windowsFrom), from, windowsFrom };
+      const chart = chartEndpoint(e, mergeGapOf(doc), states[i] ?? null, from, windowsFrom);
+      return { ...chart, from, windowsFrom };
     });
     return {
       reset,

@@ -76,12 +76,15 @@ td small { color: var(--muted); overflow-wrap: anywhere; }
 .zd-phase { position: absolute; top: 0; bottom: 0; border-left: 1px dashed var(--mark); }
 .zd-phase:first-child { border-left: 0; }
 .zd-phase-deploy { background: var(--deploy-shade); }
-.zd-phase-label, .zd-window-label, .zd-version-label { position: absolute; font-size: 11px;
+.zd-phase-label, .zd-incident-label, .zd-version-label { position: absolute; font-size: 11px;
   line-height: 14px; white-space: nowrap; padding: 0 3px; border-radius: 3px; }
 .zd-phase-label { top: 1px; left: 2px; color: var(--muted); }
 .zd-window { position: absolute; top: 0; bottom: 0; background: var(--bad-shade);
   border-left: 1px solid var(--bad); border-right: 1px solid var(--bad); }
-.zd-window-label { top: 17px; color: #fff; background: var(--bad); font-weight: 600; }
+.zd-incident { position: absolute; top: 0; bottom: 0; border-top: 3px solid var(--bad); }
+.zd-incident-partial { border-top-style: dashed; background: repeating-linear-gradient(135deg,
+  var(--bad-shade) 0 3px, transparent 3px 9px); }
+.zd-incident-label { top: 17px; color: #fff; background: var(--bad); font-weight: 600; }
 .zd-version { position: absolute; top: 0; bottom: 0; border-left: 2px dotted var(--version); }
 .zd-version-label { bottom: 2px; left: 3px; color: var(--version); background: var(--bg); }
 footer { margin-top: 28px; color: var(--muted); font-size: 12px; }

@@ -4,20 +4,31 @@
  * server (the live dashboard sends it again with each update); every string from the document
  * goes through `esc`. Pure.
  */
+import { incidentsOf } from '../analysis/incidents.ts';
 import { formatDuration } from '../config/duration.ts';
+import { decideOutcome } from '../outcome.ts';
 import type { EndpointResult, ResultDocument } from '../result.ts';
-import { codesText, endpointMark, outcomeLabel, outcomeOf } from './common.ts';
-import { guardLines } from './guard-text.ts';
+import {
+  badgeLabel,
+  badgeOf,
+  codesText,
+  endpointMark,
+  incidentSpan,
+  incidentWhat,
+  mergeGapOf,
+  seconds,
+} from './common.ts';
 import type { EndpointState } from './html-model.ts';
-import { apiOf, deployText, fmtMs, fmtS, headline, phasesText, verdictLine } from './text.ts';
+import { fmtMs, runFacts } from './text.ts';
 
-/** Windows listed per endpoint at most (the charts show them all). */
-export const HTML_MAX_WINDOWS = 100;
+/** Incidents listed per endpoint at most (the charts show them all). */
+export const HTML_MAX_INCIDENTS = 100;
 
 /** The page title for a result (or for no run yet). */
 export function titleOf(doc: ResultDocument | undefined): string {
   if (!doc) return 'zerodown: no run yet';
-  return `zerodown ${outcomeLabel(outcomeOf(doc))}: ${headline(doc).replace(/^zerodown \S+: /, '')}`;
+  const outcome = decideOutcome(doc);
+  return `zerodown ${badgeLabel(outcome)}: ${outcome.headline}`;
 }
 
 /** The summary's HTML; `states` (live runs) add an up/down column. */
@@ -32,45 +43,40 @@ export function renderSummaryHtml(
       'follows it live.</p></section>'
     );
   }
-  const outcome = outcomeOf(doc);
-  const facts: [string, string][] = [
-    ['API', esc(apiOf(doc))],
-    ['Run time', esc(`${formatDuration(doc.durationMs)}${phasesText(doc)}`)],
-  ];
-  if (doc.deploy) facts.push(['Deploy', esc(deployText(doc))]);
-  if (doc.blocked) facts.push(['Blocked', esc(doc.blocked.reason)]);
-  if (doc.budget.maxDowntimeMs !== null) {
-    facts.push(['Budget', `${formatDuration(doc.budget.maxDowntimeMs)} of downtime per endpoint`]);
-  }
-  for (const line of guardLines(doc.guard)) {
-    const m = /^([^:]+):\s+(.*)$/.exec(line);
-    facts.push(m ? [esc(m[1]!), esc(m[2]!)] : ['Guard', esc(line)]);
-  }
-  facts.push(['Started', esc(doc.startedAt)]);
+  const outcome = decideOutcome(doc);
+  const facts = [...runFacts(doc), ['Started', doc.startedAt] as const];
   const live = states.some((s) => s !== null);
   return [
-    `<section class="zd-verdict zd-${outcome}" data-verdict="${doc.verdict}">`,
-    `<h1><span class="zd-badge">${outcomeLabel(outcome)}</span> ${esc(headline(doc).replace(/^zerodown \S+: /, ''))}</h1>`,
-    `<p>${esc(verdictLine(doc).replace(/^Verdict: [^—]*— /, ''))}</p>`,
-    `<dl class="zd-facts">${facts.map(([k, v]) => `<div><dt>${k}</dt><dd>${v}</dd></div>`).join('')}</dl>`,
+    `<section class="zd-verdict zd-${badgeOf(outcome)}" data-verdict="${outcome.verdict}">`,
+    `<h1><span class="zd-badge">${badgeLabel(outcome)}</span> ${esc(outcome.headline)}</h1>`,
+    `<p>${esc(outcome.sentence)}</p>`,
+    `<dl class="zd-facts">${facts.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>`,
     engineNote(doc),
     '</section>',
     '<section class="zd-tables">',
     '<h2>Endpoints</h2>',
     `<div class="zd-scroll"><table class="zd-endpoints"><thead><tr>${live ? '<th>Now</th>' : ''}<th>Endpoint</th><th>Verdict</th><th class="n">Requests</th><th class="n">Failed</th><th>Errors by code</th><th class="n">p50</th><th class="n">p90</th><th class="n">p95</th><th class="n">p99</th><th class="n">max</th><th>Downtime</th></tr></thead><tbody>`,
-    ...doc.endpoints.map((e, i) => endpointRow(e, live ? (states[i] ?? null) : undefined)),
+    ...doc.endpoints.map((e, i) =>
+      endpointRow(e, mergeGapOf(doc), live ? (states[i] ?? null) : undefined),
+    ),
     '</tbody></table></div>',
-    windowTables(doc.endpoints),
+    incidentTables(doc),
     versionList(doc.endpoints),
     '</section>',
   ].join('\n');
 }
 
-function endpointRow(e: EndpointResult, state: EndpointState | undefined): string {
+function endpointRow(
+  e: EndpointResult,
+  mergeGapMs: number,
+  state: EndpointState | undefined,
+): string {
   const p = e.percentiles;
   const n = e.downtime.windows.length;
+  const i = incidentsOf(e, mergeGapMs).length;
+  const incidents = i === n ? '' : `, ${i} incident${i === 1 ? '' : 's'}`;
   const down = e.downtime.isDowntime
-    ? `${formatDuration(e.downtime.totalMs)} in ${n} window${n === 1 ? '' : 's'}`
+    ? `${formatDuration(e.downtime.totalMs)} in ${n} window${n === 1 ? '' : 's'}${incidents}`
     : 'none';
   const mark = endpointMark(e);
   const verdict = mark === 'warn' ? 'within budget' : mark;
@@ -89,28 +95,27 @@ function endpointRow(e: EndpointResult, state: EndpointState | undefined): strin
   );
 }
 
-function windowTables(endpoints: readonly EndpointResult[]): string {
+function incidentTables(doc: ResultDocument): string {
   const parts: string[] = [];
-  for (const e of endpoints) {
-    const windows = e.downtime.windows;
-    if (windows.length === 0) continue;
-    const rows = windows.slice(0, HTML_MAX_WINDOWS).map((w, i) => {
-      const checks = w.checks ? ` [${Object.keys(w.checks).join(', ')}]` : '';
-      const stall = w.clientStall ? ' <em>(zerodown fell behind here: read with care)</em>' : '';
-      return (
-        `<tr><td class="n">${i + 1}</td><td class="n">+${fmtS(w.startMs)}</td>` +
-        `<td class="n">${w.open ? 'end (still down)' : `+${fmtS(w.endMs)}`}</td>` +
-        `<td class="n"><strong>${formatDuration(w.durationMs)}</strong></td>` +
-        `<td>${esc(w.phase ?? '')}</td><td>${esc(codesText(w.errorCodes, ' ×') + checks)}${stall}</td></tr>`
+  for (const e of doc.endpoints) {
+    const incidents = incidentsOf(e, mergeGapOf(doc));
+    if (incidents.length === 0) continue;
+    const rows = incidents
+      .slice(0, HTML_MAX_INCIDENTS)
+      .map(
+        (incident, i) =>
+          `<tr class="zd-${incident.kind}"><td class="n">${i + 1}</td>` +
+          `<td class="n">${esc(incidentSpan(incident))}</td>` +
+          `<td class="n"><strong>${formatDuration(incident.durationMs)}</strong></td>` +
+          `<td>${esc(incidentWhat(incident, ' ×'))}</td></tr>`,
       );
-    });
     const more =
-      windows.length > HTML_MAX_WINDOWS
-        ? `<p class="zd-more">…and ${windows.length - HTML_MAX_WINDOWS} more (the chart shows all).</p>`
+      incidents.length > HTML_MAX_INCIDENTS
+        ? `<p class="zd-more">…and ${incidents.length - HTML_MAX_INCIDENTS} more (the chart shows all).</p>`
         : '';
     parts.push(
-      `<h3>Downtime windows: ${esc(e.name)}</h3>`,
-      '<div class="zd-scroll"><table class="zd-windows"><thead><tr><th class="n">#</th><th class="n">From</th><th class="n">To</th><th class="n">Duration</th><th>Phase</th><th>Errors</th></tr></thead><tbody>',
+      `<h3>Incidents: ${esc(e.name)}</h3>`,
+      '<div class="zd-scroll"><table class="zd-incidents"><thead><tr><th class="n">#</th><th class="n">When</th><th class="n">Duration</th><th>What</th></tr></thead><tbody>',
       ...rows,
       `</tbody></table></div>${more}`,
     );
@@ -123,7 +128,8 @@ function versionList(endpoints: readonly EndpointResult[]): string {
   for (const e of endpoints) {
     if (!e.versions || e.versions.length === 0) continue;
     const vs = e.versions.map(
-      (v) => `${esc(v.version)} (+${fmtS(v.firstMs)} → +${fmtS(v.lastMs)}, ${v.probes} probes)`,
+      (v) =>
+        `${esc(v.version)} (+${seconds(v.firstMs)} → +${seconds(v.lastMs)}, ${v.probes} probes)`,
     );
     const mixed = e.mixedMs ? `; both answering for ${formatDuration(e.mixedMs)}` : '';
     items.push(`<li><strong>${esc(e.name)}</strong>: ${vs.join(' → ')}${mixed}</li>`);

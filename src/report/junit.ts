@@ -4,14 +4,17 @@
  * format (one `testsuite` inside `testsuites`; suite properties; the text report as the suite's
  * output). A `deploy` test case is added when the run had a deploy command. Pure: (doc) => string.
  */
+import { incidentsOf } from '../analysis/incidents.ts';
+import { decideOutcome, describeDeploy, deployFailed } from '../outcome.ts';
 import type { EndpointResult, ResultDocument } from '../result.ts';
+import { incidentSpan, incidentWhat, mergeGapOf } from './common.ts';
 import { guardLines } from './guard-text.ts';
-import { apiOf, deployText, phasesText, renderText, windowText } from './text.ts';
+import { apiOf, phasesText, renderText } from './text.ts';
 
 /** Renders a result document as JUnit XML. */
 export function renderJunit(doc: ResultDocument): string {
   const failDegraded = doc.guard?.failOnDegraded === true;
-  const cases = doc.endpoints.map((e) => endpointCase(e, failDegraded));
+  const cases = doc.endpoints.map((e) => endpointCase(e, failDegraded, mergeGapOf(doc)));
   const deploy = deployCase(doc);
   if (deploy) cases.push(deploy);
   const tests = cases.length;
@@ -43,7 +46,7 @@ interface Case {
   xml: string[];
 }
 
-function endpointCase(e: EndpointResult, failDegraded: boolean): Case {
+function endpointCase(e: EndpointResult, failDegraded: boolean, mergeGapMs: number): Case {
   const open = `    <testcase name="${attr(e.name)}" classname="zerodown" time="${seconds(e.totalTimeSeconds)}"`;
   // Degraded fails the test only where it fails the pipeline (guard.degraded.fail).
   if (e.verdict === 'pass' || (e.verdict === 'degraded' && !failDegraded)) {
@@ -52,7 +55,9 @@ function endpointCase(e: EndpointResult, failDegraded: boolean): Case {
   const body = [
     `${e.method} ${e.url}`,
     `${e.totalRequests} requests at ${e.rate}/s, ${e.totalErrors} failed`,
-    ...e.downtime.windows.map((w, i) => windowText(w, i)),
+    ...incidentsOf(e, mergeGapMs).map(
+      (incident, i) => `incident ${i + 1}: ${incidentSpan(incident)}, ${incidentWhat(incident)}`,
+    ),
   ].join('\n');
   return {
     kind: 'failure',
@@ -89,13 +94,12 @@ function deployCase(doc: ResultDocument): Case | undefined {
       ],
     };
   }
-  if (d.exitCode === 0 && d.error === undefined)
-    return { kind: 'pass', xml: [`${open(d.durationMs)}/>`] };
+  if (!deployFailed(d)) return { kind: 'pass', xml: [`${open(d.durationMs)}/>`] };
   return {
     kind: 'failure',
     xml: [
       `${open(d.durationMs)}>`,
-      `      <failure message="${attr(deployText(doc))}" type="deploy">${text(d.command)}</failure>`,
+      `      <failure message="${attr(describeDeploy(d))}" type="deploy">${text(d.command)}</failure>`,
       '    </testcase>',
     ],
   };
@@ -103,7 +107,7 @@ function deployCase(doc: ResultDocument): Case | undefined {
 
 function properties(doc: ResultDocument): [string, string][] {
   const props: [string, string][] = [
-    ['verdict', doc.verdict],
+    ['verdict', decideOutcome(doc).verdict],
     ['zerodown.version', doc.tool.version],
     ['api', apiOf(doc)],
     ['startedAt', doc.startedAt],

@@ -6,55 +6,54 @@
  */
 import { formatDuration } from '../config/duration.ts';
 import type { EndpointResult, ResultDocument } from '../result.ts';
+import { incidentsOf } from '../analysis/incidents.ts';
+import { decideOutcome } from '../outcome.ts';
 import {
+  badgeLabel,
+  badgeOf,
   codesText,
   endpointMark,
+  incidentCount,
+  incidentSpan,
+  incidentWhat,
+  mergeGapOf,
   oneLine,
-  outcomeLabel,
-  outcomeOf,
-  type RunOutcome,
+  type Badge,
 } from './common.ts';
-import { guardLines } from './guard-text.ts';
-import { apiOf, deployText, fmtMs, fmtS, headline, phasesText, verdictLine } from './text.ts';
+import { fmtMs, fmtS, runFacts } from './text.ts';
 
-/** Windows listed at most (GitHub caps a job summary at 1 MiB). */
-export const MARKDOWN_MAX_WINDOWS = 50;
+/** Incidents listed at most (GitHub caps a job summary at 1 MiB). */
+export const MARKDOWN_MAX_INCIDENTS = 50;
 /** Columns of the sparkline timeline. */
 export const SPARKLINE_COLUMNS = 60;
 
-const ICON: Record<RunOutcome, string> = {
+/** The icon of each badge. */
+export const ICON: Record<Badge, string> = {
   pass: '✅',
   fail: '❌',
   degraded: '🟡',
   blocked: '⛔',
-  aborted: '↩️',
+  'rolled-back': '↩️',
   'deploy-failed': '⚠️',
+  inconclusive: '❔',
+  interrupted: '⏹️',
   running: '⏳',
 };
 
 /** Renders a result document as GitHub-flavoured Markdown. */
 export function renderMarkdown(doc: ResultDocument): string {
-  const outcome = outcomeOf(doc);
+  const outcome = decideOutcome(doc);
   const out: string[] = [];
-  out.push(`## ${ICON[outcome]} ${md(headline(doc))}`, '');
   out.push(
-    `**${outcomeLabel(outcome)}** — ${md(verdictLine(doc).replace(/^Verdict: [^—]*— /, ''))}`,
+    `## ${ICON[badgeOf(outcome)]} zerodown ${md(doc.tool.version)}: ${md(outcome.headline)}`,
+    '',
   );
+  out.push(`**${badgeLabel(outcome)}** — ${md(outcome.sentence)}`);
   out.push('');
-  out.push(`- **API:** ${md(apiOf(doc))}`);
-  out.push(`- **Run time:** ${formatDuration(doc.durationMs)}${md(phasesText(doc))}`);
-  if (doc.deploy) out.push(`- **Deploy:** ${md(deployText(doc))}`);
-  if (doc.blocked) out.push(`- **Blocked:** ${md(doc.blocked.reason)}`);
-  if (doc.budget.maxDowntimeMs !== null) {
-    out.push(`- **Budget:** ${formatDuration(doc.budget.maxDowntimeMs)} of downtime per endpoint`);
-  }
-  for (const line of guardLines(doc.guard)) {
-    const m = /^([^:]+):\s+(.*)$/.exec(line);
-    out.push(m ? `- **${md(m[1]!)}:** ${md(m[2]!)}` : `- ${md(line)}`);
-  }
-  out.push('', ...endpointTable(doc.endpoints), '');
-  const windows = windowTable(doc.endpoints);
-  if (windows.length > 0) out.push('### Downtime windows', '', ...windows, '');
+  for (const [label, text] of runFacts(doc)) out.push(`- **${md(label)}:** ${md(text)}`);
+  out.push('', ...endpointTable(doc), '');
+  const incidents = incidentTable(doc);
+  if (incidents.length > 0) out.push('### Incidents', '', ...incidents, '');
   const versions = versionLines(doc.endpoints);
   if (versions.length > 0) out.push('### Versions', '', ...versions, '');
   out.push('### Timeline', '', ...sparklines(doc), '');
@@ -62,17 +61,16 @@ export function renderMarkdown(doc: ResultDocument): string {
   return out.join('\n');
 }
 
-function endpointTable(endpoints: readonly EndpointResult[]): string[] {
+function endpointTable(doc: ResultDocument): string[] {
   const rows = [
     '| | Endpoint | Requests | Failed | Errors | p50 | p90 | p99 | max | Downtime |',
     '|:-:|---|--:|--:|---|--:|--:|--:|--:|---|',
   ];
-  for (const e of endpoints) {
+  for (const e of doc.endpoints) {
     const mark = { fail: '❌', degraded: '🟡', warn: '⚠️', pass: '✅' }[endpointMark(e)];
     const p = e.percentiles;
-    const n = e.downtime.windows.length;
     const down = e.downtime.isDowntime
-      ? `${formatDuration(e.downtime.totalMs)} in ${n} window${n === 1 ? '' : 's'}${e.verdict !== 'fail' ? ' (within budget)' : ''}`
+      ? `${downtimeCell(e, mergeGapOf(doc))}${e.verdict !== 'fail' ? ' (within budget)' : ''}`
       : 'none';
     rows.push(
       `| ${mark} | **${md(e.name)}**<br>${md(e.method)} ${md(e.url)} | ${e.totalRequests} | ${e.totalErrors} | ${md(codesText(e.errorCodes, ' ×')) || '—'} | ${fmtMs(p['50'])} | ${fmtMs(p['90'])} | ${fmtMs(p['99'])} | ${fmtMs(e.maxLatencyMs)} | ${down} |`,
@@ -81,29 +79,32 @@ function endpointTable(endpoints: readonly EndpointResult[]): string[] {
   return rows;
 }
 
-function windowTable(endpoints: readonly EndpointResult[]): string[] {
-  const total = endpoints.reduce((n, e) => n + e.downtime.windows.length, 0);
+/** `1.01 s in 1 window`; with incidents that merge windows: `990 ms in 50 windows, 1 incident`. */
+function downtimeCell(e: EndpointResult, mergeGapMs: number): string {
+  const n = e.downtime.windows.length;
+  const i = incidentsOf(e, mergeGapMs).length;
+  const windows = `${formatDuration(e.downtime.totalMs)} in ${n} window${n === 1 ? '' : 's'}`;
+  return i === n ? windows : `${windows}, ${i} incident${i === 1 ? '' : 's'}`;
+}
+
+function incidentTable(doc: ResultDocument): string[] {
+  const total = incidentCount(doc);
   if (total === 0) return [];
-  const rows = [
-    '| Endpoint | # | From | To | Duration | Phase | Errors |',
-    '|---|--:|--:|--:|--:|---|---|',
-  ];
+  const rows = ['| Endpoint | # | When | What |', '|---|--:|---|---|'];
   let listed = 0;
-  for (const e of endpoints) {
-    for (const [i, w] of e.downtime.windows.entries()) {
-      if (listed === MARKDOWN_MAX_WINDOWS) break;
+  for (const e of doc.endpoints) {
+    for (const [i, incident] of incidentsOf(e, mergeGapOf(doc)).entries()) {
+      if (listed === MARKDOWN_MAX_INCIDENTS) break;
       listed++;
-      const checks = w.checks ? ` [${Object.keys(w.checks).join(', ')}]` : '';
-      const stall = w.clientStall ? ' (zerodown fell behind here: read with care)' : '';
       rows.push(
-        `| ${md(e.name)} | ${i + 1} | +${fmtS(w.startMs)} | ${w.open ? 'end (still down)' : `+${fmtS(w.endMs)}`} | **${formatDuration(w.durationMs)}** | ${md(w.phase ?? '')} | ${md(codesText(w.errorCodes, ' ×') + checks)}${stall} |`,
+        `| ${md(e.name)} | ${i + 1} | ${md(incidentSpan(incident))} | ${md(incidentWhat(incident, ' ×'))} |`,
       );
     }
   }
   if (listed < total) {
     rows.push(
       '',
-      `…and ${total - listed} more windows: see the result document or the HTML report.`,
+      `…and ${total - listed} more incidents: see the result document or the HTML report.`,
     );
   }
   return rows;

@@ -1,43 +1,57 @@
 /**
  * The text report, in the spirit of the original tool: "Downtime happened" or "No downtime
- * happened", the API and run time, then each endpoint's requests and either OK or its windows.
- * Pure: (doc) => string.
+ * happened", the API and run time, then each endpoint's requests and either OK or its incidents,
+ * one line each. Pure: (doc) => string.
  */
-import { formatDuration } from '../config/duration.ts';
 import { describeCutovers } from '../analysis/versions.ts';
-import type { DowntimeWindow, EndpointResult, ResultDocument } from '../result.ts';
-import { guardLines } from './guard-text.ts';
+import { incidentsOf } from '../analysis/incidents.ts';
+import { formatDuration } from '../config/duration.ts';
+import { decideOutcome, describeDeploy } from '../outcome.ts';
+import type { EndpointResult, ResultDocument } from '../result.ts';
+import { incidentSpan, incidentWhat, mergeGapOf, seconds } from './common.ts';
+import { guardFacts, type Fact } from './guard-text.ts';
 
 /** Renders a result document as plain text (no colour codes). */
 export function renderText(doc: ResultDocument): string {
+  const outcome = decideOutcome(doc);
   const lines: string[] = [];
-  lines.push(headline(doc));
+  lines.push(`zerodown ${doc.tool.version}: ${outcome.headline}`);
   lines.push('');
-  lines.push(`API:      ${apiOf(doc)}`);
-  lines.push(`Run time: ${formatDuration(doc.durationMs)}${phasesText(doc)}`);
-  if (doc.deploy) lines.push(`Deploy:   ${deployText(doc)}`);
-  if (doc.blocked) lines.push(`Blocked:  ${doc.blocked.reason}`);
-  lines.push(...guardLines(doc.guard));
-  if (doc.budget.maxDowntimeMs !== null) {
-    lines.push(`Budget:   ${formatDuration(doc.budget.maxDowntimeMs)} of downtime per endpoint`);
-  }
+  for (const [label, text] of runFacts(doc)) lines.push(`${`${label}:`.padEnd(9)} ${text}`);
   lines.push('');
-  for (const e of doc.endpoints) lines.push(...endpointText(e));
+  const gap = mergeGapOf(doc);
+  for (const e of doc.endpoints) lines.push(...endpointText(e, gap));
   const notes = engineNotes(doc);
   if (notes.length > 0) lines.push('', ...notes);
-  lines.push('', verdictLine(doc));
+  lines.push('', `Verdict: ${outcome.label} — ${outcome.sentence}`);
   return lines.join('\n') + '\n';
 }
 
-/** The first line: `zerodown 0.1.0: Downtime happened` (with the run's state). */
-export function headline(doc: ResultDocument): string {
-  const down = doc.endpoints.some((e) => e.downtime.isDowntime);
-  const state = doc.running
-    ? ' (still running)'
-    : doc.interrupted
-      ? ' (interrupted: partial result)'
-      : '';
-  return `zerodown ${doc.tool.version}: ${down ? 'Downtime happened' : 'No downtime happened'}${state}`;
+/**
+ * The run's facts under the headline, as every report lists them: API, run time, deploy,
+ * blocked, what the guard did, the budget.
+ */
+export function runFacts(doc: ResultDocument): Fact[] {
+  const facts: Fact[] = [
+    ['API', apiOf(doc)],
+    ['Run time', `${formatDuration(doc.durationMs)}${phasesText(doc)}`],
+  ];
+  if (doc.deploy) facts.push(['Deploy', describeDeploy(doc.deploy)]);
+  if (doc.blocked) facts.push(['Blocked', doc.blocked.reason]);
+  facts.push(...guardFacts(doc.guard));
+  const budget = budgetText(doc);
+  if (budget) facts.push(['Budget', budget]);
+  return facts;
+}
+
+/** `1 s of downtime per endpoint, incidents up to 2 s`; undefined when no budget is set. */
+export function budgetText(doc: ResultDocument): string | undefined {
+  const parts: string[] = [];
+  const b = doc.budget;
+  if (b.maxDowntimeMs !== null)
+    parts.push(`${formatDuration(b.maxDowntimeMs)} of downtime per endpoint`);
+  if (b.maxIncidentMs != null) parts.push(`incidents up to ${formatDuration(b.maxIncidentMs)}`);
+  return parts.length > 0 ? parts.join(', ') : undefined;
 }
 
 /** The origins probed, comma-separated. */
@@ -53,19 +67,7 @@ export function phasesText(doc: ResultDocument): string {
   return ` (${parts.join(', ')})`;
 }
 
-/** `./deploy.sh — exit code 0, took 8.4 s` (needs `doc.deploy`). */
-export function deployText(doc: ResultDocument): string {
-  const d = doc.deploy!;
-  const how =
-    d.error !== undefined
-      ? `could not start: ${d.error}`
-      : d.signal
-        ? `killed by ${d.signal}`
-        : `exit code ${d.exitCode}`;
-  return `${d.command} — ${how}, took ${formatDuration(d.durationMs)}`;
-}
-
-function endpointText(e: EndpointResult): string[] {
+function endpointText(e: EndpointResult, mergeGapMs: number): string[] {
   const mark =
     e.verdict === 'fail' ? '✗' : e.verdict === 'degraded' ? '!' : e.downtime.isDowntime ? '~' : '✓';
   const p = e.percentiles;
@@ -82,7 +84,9 @@ function endpointText(e: EndpointResult): string[] {
   } else if (!e.downtime.isDowntime) {
     out.push('    OK');
   } else {
-    e.downtime.windows.forEach((w, i) => out.push(`    ${windowText(w, i)}`));
+    incidentsOf(e, mergeGapMs).forEach((incident, i) =>
+      out.push(`    incident ${i + 1}: ${incidentSpan(incident)}, ${incidentWhat(incident)}`),
+    );
     out.push(`    ${e.verdict === 'fail' ? 'FAIL' : 'within budget'}: ${e.reason}`);
   }
   if (e.versions && e.versions.length > 0) out.push(...versionLines(e));
@@ -119,19 +123,6 @@ export function versionLines(e: EndpointResult): string[] {
   return out;
 }
 
-/** One window: `window 1: +7.00 s → +8.01 s, 1.01 s down (deploy): 503 x101`. */
-export function windowText(w: DowntimeWindow, i: number): string {
-  const codes = Object.entries(w.errorCodes)
-    .sort((a, b) => b[1] - a[1])
-    .map(([c, n]) => `${c} x${n}`)
-    .join(', ');
-  const checks = w.checks ? ` [${Object.keys(w.checks).join(', ')}]` : '';
-  const end = w.open ? 'end (still down)' : `+${fmtS(w.endMs)}`;
-  const phase = w.phase ? ` during ${w.phase}` : '';
-  const stall = w.clientStall ? ' — zerodown itself fell behind here, read with care' : '';
-  return `window ${i + 1}: +${fmtS(w.startMs)} → ${end}, ${formatDuration(w.durationMs)} down${phase}: ${codes}${checks}${stall}`;
-}
-
 function engineNotes(doc: ResultDocument): string[] {
   const e = doc.engine;
   const notes: string[] = [];
@@ -143,32 +134,6 @@ function engineNotes(doc: ResultDocument): string[] {
   return notes;
 }
 
-/** The last line: `Verdict: FAIL — …`, `Verdict: PASS — …`, `Verdict: BLOCKED — …`. */
-export function verdictLine(doc: ResultDocument): string {
-  const failed = doc.endpoints.filter((e) => e.verdict === 'fail');
-  const n = doc.endpoints.length;
-  if (doc.blocked) return 'Verdict: BLOCKED — the deploy was not started.';
-  if (doc.guard?.aborted) {
-    const failedRollback = (doc.guard.rollbacks ?? []).some((r) => r.exitCode !== 0);
-    return `Verdict: ABORTED AND ROLLED BACK — ${doc.guard.breach?.reason ?? doc.guard.reason ?? 'a threshold was crossed'}${failedRollback ? '; A ROLLBACK COMMAND FAILED' : ''}${doc.guard.recovered === false ? '; THE SERVICE DID NOT RECOVER' : ''}.`;
-  }
-  const partial = doc.interrupted ? ' (so far: the run was interrupted)' : '';
-  if (failed.length > 0) {
-    const names = failed.map((e) => e.name).join(', ');
-    return `Verdict: FAIL${partial} — ${failed.length} of ${n} endpoint${n === 1 ? '' : 's'} over the downtime budget: ${names}.`;
-  }
-  if (doc.verdict === 'degraded') {
-    const names = doc.endpoints.filter((e) => e.verdict === 'degraded').map((e) => e.name);
-    const fails = doc.guard?.failOnDegraded ? ' (and degraded fails this pipeline)' : '';
-    return `Verdict: DEGRADED${partial} — no downtime over budget, but ${names.join(', ')} degraded${fails}.`;
-  }
-  const d = doc.deploy;
-  if (d && (d.exitCode !== 0 || d.error !== undefined) && !doc.interrupted) {
-    return 'Verdict: DEPLOY FAILED — no downtime, but the deploy command did not succeed.';
-  }
-  return `Verdict: PASS${partial} — no endpoint over its downtime budget.`;
-}
-
 /** A latency for people: `1.21 ms`, `12 ms`, `2.5 s`; `-` for none. */
 export function fmtMs(ms: number | null): string {
   if (ms === null) return '-';
@@ -176,6 +141,4 @@ export function fmtMs(ms: number | null): string {
 }
 
 /** An offset from the start in seconds: `7.00 s`. */
-export function fmtS(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
+export const fmtS = seconds;

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { ZerodownError } from '../errors.ts';
+import { decideOutcome } from '../outcome.ts';
 import { renderText } from '../report/text.ts';
 import type { ResultDocument } from '../result.ts';
 import { bearerChecker } from './auth.ts';
@@ -89,7 +90,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     if (!doc) throw new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first');
     const failOn =
       req.query.fail !== undefined && req.query.fail !== '0' && req.query.fail !== 'false';
-    return reply.code(failOn && doc.verdict === 'fail' ? 412 : 200).send(doc);
+    return reply.code(failOn && decideOutcome(doc).failed ? 412 : 200).send(doc);
   });
 
   // GET for people and Argo; POST for Flagger, whose webhooks POST a JSON payload.
@@ -99,17 +100,15 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     handler: (_req, reply) => {
       const doc = controller.stats();
       if (!doc) throw new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first');
-      const line =
-        doc.verdict === 'fail'
-          ? doc.endpoints
-              .filter((e) => e.verdict === 'fail')
-              .map((e) => `${e.name}: ${e.reason}`)
-              .join('; ')
-          : 'no downtime';
+      const outcome = decideOutcome(doc);
+      const detail = doc.endpoints
+        .filter((e) => e.verdict === 'fail')
+        .map((e) => `${e.name}: ${e.reason}`);
+      const line = detail.length > 0 ? detail.join('; ') : outcome.sentence;
       return reply
-        .code(doc.verdict === 'fail' ? 412 : 200)
+        .code(outcome.failed ? 412 : 200)
         .type('text/plain')
-        .send(`${doc.verdict}: ${line}\n`);
+        .send(`${outcome.verdict}: ${line}\n`);
     },
   });
 

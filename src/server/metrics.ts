@@ -2,6 +2,7 @@
  * Prometheus metrics of the control server (prom-client): probes by endpoint and outcome, a
  * latency histogram, whether each endpoint is up now, downtime so far, and the run state.
  */
+import { decideOutcome } from '../outcome.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RunController } from './run-controller.ts';
 
@@ -62,10 +63,11 @@ export function createMetrics(controller: RunController): Registry {
   });
   new Gauge({
     name: 'zerodown_run_failed',
-    help: '1 when the current or last run has downtime over budget.',
+    help: '1 when the current (so far) or last run does not pass: its exit code is not 0.',
     registers: [registry],
     collect() {
-      this.set(controller.stats()?.verdict === 'fail' ? 1 : 0);
+      const doc = controller.stats();
+      this.set(doc && decideOutcome(doc).failed ? 1 : 0);
     },
   });
   return registry;

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ZerodownConfig } from '../config/resolve.ts';
 import { ZerodownError } from '../errors.ts';
+import { decideOutcome } from '../outcome.ts';
 import type { ProbeOutcome } from '../probe/outcome.ts';
 import { parseResult, renderJson } from '../report/json.ts';
 import type { ResultDocument } from '../result.ts';
@@ -164,6 +165,7 @@ export class RunController {
       if (doc.running) {
         doc.running = false;
         doc.interrupted = true;
+        doc.verdict = decideOutcome(doc).verdict; // a new fact: judged again
         this.write(doc);
       }
       return doc;

@@ -125,7 +125,11 @@ describe('engine', () => {
       await sleep(1000);
       await engine.stop();
       const report = engine.report();
-      const r = stats.toResult({ maxDowntimeMs: undefined, phases: [], stalls: report.stalls });
+      const r = stats.toResult({
+        budget: { maxDowntimeMs: undefined, mergeGapMs: 1000 },
+        phases: [],
+        stalls: report.stalls,
+      });
       assert.ok(report.skipped > 50, `${report.skipped} skipped`);
       assert.equal(r.skipped, report.skipped);
       assert.equal(r.totalRequests + r.skipped, report.sent + report.skipped);

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { LatencyHistogram } from '../../src/analysis/histogram.ts';
 import { SequenceReorderer } from '../../src/analysis/reorder.ts';
 import { TimelineAccumulator } from '../../src/analysis/timeline.ts';
-import { judgeEndpoint, judgeRun } from '../../src/analysis/verdict.ts';
+import { judgeEndpoint } from '../../src/analysis/verdict.ts';
 import { VersionTracker } from '../../src/analysis/versions.ts';
 import { DowntimeDetector } from '../../src/analysis/windows.ts';
 import { CatchUp, Pacer, staggerOffsets } from '../../src/probe/pacer.ts';
@@ -163,11 +163,12 @@ describe('verdict', () => {
     failures: 101,
     errorCodes: { '503': 101 },
   };
+  const none = { maxDowntimeMs: undefined };
   test('no windows passes', () => {
-    assert.deepEqual(judgeEndpoint([], 0, undefined), { verdict: 'pass', reason: 'no downtime' });
+    assert.deepEqual(judgeEndpoint([], [], 0, none), { verdict: 'pass', reason: 'no downtime' });
   });
   test('any window fails without a budget', () => {
-    const v = judgeEndpoint([w], 1010, undefined);
+    const v = judgeEndpoint([w], [], 1010, none);
     assert.equal(v.verdict, 'fail');
     assert.equal(v.reason, '1 window, 1.01 s down (503 x101)');
   });
@@ -180,16 +181,15 @@ describe('verdict', () => {
       failures: 1,
       errorCodes: { timeout: 1 },
     };
-    assert.equal(judgeEndpoint([open], 0, 0).verdict, 'pass');
-    assert.equal(judgeEndpoint([open], 0, undefined).verdict, 'fail');
+    assert.equal(judgeEndpoint([open], [], 0, { maxDowntimeMs: 0 }).verdict, 'pass');
+    assert.equal(judgeEndpoint([open], [], 0, none).verdict, 'fail');
   });
   test('within budget passes, over budget fails', () => {
-    assert.equal(judgeEndpoint([w], 1010, 2000).verdict, 'pass');
-    assert.match(judgeEndpoint([w], 1010, 500).reason, /over the budget of 500 ms/);
-  });
-  test('a run fails when any endpoint fails', () => {
-    assert.equal(judgeRun(['pass', 'fail']), 'fail');
-    assert.equal(judgeRun(['pass', 'pass']), 'pass');
+    assert.equal(judgeEndpoint([w], [], 1010, { maxDowntimeMs: 2000 }).verdict, 'pass');
+    assert.match(
+      judgeEndpoint([w], [], 1010, { maxDowntimeMs: 500 }).reason,
+      /over the budget of 500 ms/,
+    );
   });
 });
 

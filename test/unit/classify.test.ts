@@ -6,8 +6,6 @@ import {
   classifyResponse,
   isStaleConnectionError,
 } from '../../src/probe/classify.ts';
-import { exitCodeFor } from '../../src/run.ts';
-import type { ResultDocument } from '../../src/result.ts';
 
 const expect: ExpectConfig = {
   status: [[200, 399]],
@@ -75,35 +73,4 @@ describe('classifying errors', () => {
     assert.equal(isStaleConnectionError({ code: 'UND_ERR_SOCKET' }), true);
     assert.equal(isStaleConnectionError({ code: 'ECONNREFUSED' }), false);
   });
-});
-
-describe('exit codes', () => {
-  const base = { verdict: 'pass', endpoints: [] } as unknown as ResultDocument;
-  const cases: [string, Partial<ResultDocument>, number][] = [
-    ['pass', {}, 0],
-    ['downtime', { verdict: 'fail' }, 1],
-    [
-      'deploy failed, no downtime',
-      { deploy: { command: 'x', exitCode: 2, signal: null, durationMs: 1, startMs: 0 } },
-      3,
-    ],
-    [
-      'deploy failed and downtime',
-      {
-        verdict: 'fail',
-        deploy: { command: 'x', exitCode: 2, signal: null, durationMs: 1, startMs: 0 },
-      },
-      1,
-    ],
-    [
-      'deploy killed',
-      { deploy: { command: 'x', exitCode: null, signal: 'SIGKILL', durationMs: 1, startMs: 0 } },
-      3,
-    ],
-    ['blocked', { blocked: { reason: 'x' }, verdict: 'fail' }, 4],
-    ['interrupted', { interrupted: true, verdict: 'fail' }, 130],
-  ];
-  for (const [name, patch, code] of cases) {
-    test(`${name} → ${code}`, () => assert.equal(exitCodeFor({ ...base, ...patch }), code));
-  }
 });

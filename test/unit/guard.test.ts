@@ -6,7 +6,7 @@ import { meets } from '../../src/guard/prometheus.ts';
 import { guardSchema } from '../../src/guard/schema.ts';
 import { checkTimeWindow, localTime } from '../../src/guard/time-window.ts';
 import { recovery } from '../../src/run.ts';
-import type { ResultDocument } from '../../src/result.ts';
+import type { DowntimeWindow } from '../../src/result.ts';
 
 const window = (w: Record<string, unknown>) =>
   guardSchema.parse({ blockers: { timeWindows: [w] } }).blockers!.timeWindows![0]!;
@@ -129,9 +129,7 @@ describe('conditions and recovery', () => {
   });
   test('recovery: the last window closed after the abort', () => {
     const doc = (windows: { endMs: number; open: boolean }[][]) =>
-      ({
-        endpoints: windows.map((w) => ({ downtime: { windows: w } })),
-      }) as unknown as ResultDocument;
+      windows as unknown as DowntimeWindow[][];
     assert.deepEqual(recovery(doc([[{ endMs: 900, open: false }], []]), 500), {
       recovered: true,
       recoveredAtMs: 900,

@@ -116,11 +116,16 @@ describe('JUnit report', () => {
     validateJunit(xml);
   });
 
-  test('one test case per endpoint, failed with its windows; a clean run passes', () => {
+  test('one test case per endpoint, failed with its incidents; a clean run passes', () => {
     const xml = renderJunit(fixture());
     assert.equal(xml.match(/<testcase /g)!.length, 3, 'two endpoints and the deploy');
     assert.match(xml, /<testcase name="health"[^>]*>\s*<failure message="2 windows, 1\.05 s down/);
-    assert.match(xml, /window 2: \+3\.75 s → \+4\.10 s, 350 ms down during deploy: timeout x7/);
+    // Two windows 400 ms apart: one incident (the fixture predates incidents: grouped from windows).
+    assert.match(
+      xml,
+      /incident 1: \+2\.65 s → \+4\.10 s, 1\.45 s partial outage during deploy: 72 % of 29 probes failed \(503 x14, timeout x7\) in 2 windows/,
+    );
+    assert.doesNotMatch(xml, /incident 2:/);
     assert.match(xml, /<testcase name="orders" classname="zerodown" time="[\d.]+"\/>/);
     const clean = renderJunit(syntheticResult({ seconds: 5, rate: 1, endpoints: [{ name: 'a' }] }));
     assert.match(clean, /failures="0" errors="0"/);
