@@ -25,3 +25,16 @@ export const EXIT = {
 
 /** One of the documented exit codes. */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** What each exit code means, in a few words (the demo's summary, `--help`, the README table). */
+export const EXIT_MEANINGS: Readonly<Record<ExitCode, string>> = {
+  [EXIT.ok]: 'no downtime',
+  [EXIT.downtime]: 'downtime',
+  [EXIT.usage]: 'usage or config error',
+  [EXIT.deployFailed]: 'the deploy command failed',
+  [EXIT.blocked]: 'blocked before the deploy',
+  [EXIT.rolledBack]: 'aborted and rolled back',
+  [EXIT.inconclusive]: 'inconclusive',
+  [EXIT.internal]: 'internal error (a bug)',
+  [EXIT.interrupted]: 'interrupted',
+};

@@ -56,7 +56,7 @@ export function decideOutcome(doc: ResultDocument): Outcome {
     verdict,
     exitCode,
     label: LABELS[verdict],
-    headline: running ? `${headline} (so far: still running)` : headline,
+    headline: running ? `${headline} (still running)` : headline,
     sentence,
     running,
     failed: exitCode !== EXIT.ok,

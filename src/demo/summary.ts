@@ -3,24 +3,15 @@
  * each deploy got the verdict it should. Pure: (runs) => text.
  */
 import { formatDuration } from '../config/duration.ts';
-import type { EndpointResult, ResultDocument } from '../result.ts';
-import { EXIT } from '../exit-codes.ts';
+import type { EndpointResult } from '../result.ts';
+import { EXIT, EXIT_MEANINGS } from '../exit-codes.ts';
+import { decideOutcome, describeDeploy, deployFailed } from '../outcome.ts';
 import type { DemoRun } from './run-demo.ts';
 import { DEMO_SCENARIOS } from './scenarios.ts';
 
-const MEANING: Record<number, string> = {
-  [EXIT.ok]: 'no downtime',
-  [EXIT.downtime]: 'downtime',
-  [EXIT.usage]: 'usage or config error',
-  [EXIT.deployFailed]: 'the deploy command failed',
-  [EXIT.blocked]: 'blocked before the deploy',
-  [EXIT.rolledBack]: 'aborted and rolled back',
-  [EXIT.interrupted]: 'interrupted',
-};
-
 /** What an exit code of the contract means, in a few words. */
 export function exitMeaning(code: number): string {
-  return MEANING[code] ?? 'unknown exit code';
+  return (EXIT_MEANINGS as Record<number, string>)[code] ?? 'unknown exit code';
 }
 
 /**
@@ -34,7 +25,7 @@ export function demoSurprises(runs: readonly DemoRun[]): string[] {
     if (outcome.exitCode === scenario.expectedExitCode) continue;
     out.push(
       `${scenario.title}: expected exit code ${scenario.expectedExitCode} (${exitMeaning(scenario.expectedExitCode)}), ` +
-        `got ${outcome.exitCode} (${exitMeaning(outcome.exitCode)}): ${why(outcome.result)}`,
+        `got ${outcome.exitCode} (${exitMeaning(outcome.exitCode)}): ${decideOutcome(outcome.result).sentence}`,
     );
   }
   for (const scenario of DEMO_SCENARIOS.slice(runs.length)) {
@@ -62,9 +53,9 @@ export function renderDemoSummary(runs: readonly DemoRun[]): string {
       `${passes ? '✓' : '✗'} ${scenario.title}: exit code ${outcome.exitCode} (${exitMeaning(outcome.exitCode)}) — ${effect}`,
     );
     for (const e of outcome.result.endpoints) lines.push(`    ${e.name}: ${endpointLine(e)}`);
-    if (outcome.result.deploy && outcome.result.deploy.exitCode !== 0) {
-      lines.push(`    the deploy script: ${deployText(outcome.result)}`);
-    }
+    const deploy = outcome.result.deploy;
+    if (deploy && deployFailed(deploy))
+      lines.push(`    the deploy script: ${describeDeploy(deploy)}`);
   }
   const surprises = demoSurprises(runs);
   lines.push('');
@@ -88,19 +79,4 @@ function endpointLine(e: EndpointResult): string {
   if (versions.length === 0) return down;
   const mixed = e.mixedMs ? `, both answering for ${formatDuration(e.mixedMs)}` : '';
   return `${down}; versions ${versions.join(' → ')}${mixed}`;
-}
-
-function why(doc: ResultDocument): string {
-  if (doc.interrupted) return 'the run was interrupted';
-  if (doc.blocked) return doc.blocked.reason;
-  const failing = doc.endpoints.filter((e) => e.verdict === 'fail');
-  if (failing.length > 0) return failing.map((e) => `${e.name} ${e.reason}`).join('; ');
-  if (doc.deploy && doc.deploy.exitCode !== 0) return `the deploy script ${deployText(doc)}`;
-  return 'no downtime on any endpoint';
-}
-
-function deployText(doc: ResultDocument): string {
-  const d = doc.deploy!;
-  if (d.error !== undefined) return `could not start: ${d.error}`;
-  return d.signal ? `was killed by ${d.signal}` : `exited with code ${d.exitCode}`;
 }

@@ -107,7 +107,7 @@ ${REPORT_CSS}</style>
 ${p.live ? '<span class="zd-conn" id="zd-conn">○ connecting…</span>' : '<span class="zd-conn" id="zd-conn"></span>'}
 <div id="zd-summary">${p.summaryHtml}</div>
 <h2>Timeline</h2>
-<p class="zd-note">Probes per second (ok, failed) and latency p50/p99 per second; downtime windows shaded with their duration; phases and version cut-overs marked. Drag to zoom, double-click to reset.</p>
+<p class="zd-note">Probes per second (ok, failed) and latency p50/p99 per second; downtime windows shaded; incidents (windows less than the merge gap apart) banded with their duration, hatched when partial; phases and version cut-overs marked. Drag to zoom, double-click to reset.</p>
 <main class="zd-charts" id="zd-charts"></main>
 <footer>zerodown ${esc(p.version)} · ${esc(p.footer)} · charts by uPlot ${esc(lib.version)} (MIT)</footer>
 </div>

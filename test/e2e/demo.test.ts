@@ -61,7 +61,7 @@ void test(
 
       assert.match(naive, /zerodown \S+: Downtime happened/);
       assert.match(naive, /✗ \/ {2}GET http:\/\/127\.0\.0\.1:\d+\/\n/);
-      assert.match(naive, /window 1: \+[\d.]+ s → \+[\d.]+ s, .* down during \w+: .*502 x\d+/);
+      assert.match(naive, /incident 1: \+[\d.]+ s → \+[\d.]+ s, .* outage during \w+: .*502 x\d+/);
       assert.match(naive, /Verdict: FAIL — 2 of 2 endpoints over the downtime budget/);
       assert.match(naive, /versions: v1 .* → v2 /);
 

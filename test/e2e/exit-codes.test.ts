@@ -143,7 +143,7 @@ describe('zerodown run: exit codes', () => {
       r.stdout,
       /ABORTED: {2}\d+ ms of downtime on \/health during the deploy \(max 200 ms\)/,
     );
-    assert.match(r.stdout, /Verdict: ABORTED AND ROLLED BACK/);
+    assert.match(r.stdout, /Verdict: ROLLED BACK — Aborted: /);
     const doc = JSON.parse(readFileSync(json, 'utf8')) as ResultDocument;
     assert.equal(doc.guard!.aborted, true);
     assert.equal(doc.guard!.rollback!.exitCode, 0);
@@ -175,7 +175,7 @@ describe('zerodown run: exit codes', () => {
     assert.ok(doc.endpoints[0]!.totalRequests >= 40);
     assert.equal(doc.deploy!.exitCode, 9, 'the deploy received the SIGINT');
     readFileSync(trap);
-    assert.match(r.stdout, /interrupted: partial result/);
+    assert.match(r.stdout, /^zerodown [\d.]+: Interrupted: partial result$/m);
   });
 });
 

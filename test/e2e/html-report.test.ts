@@ -37,7 +37,7 @@ describe('the HTML report in Chromium', () => {
   before(async () => (browser = await openBrowser()));
   after(() => browser.close());
 
-  test('a run with downtime: one chart per endpoint, the windows shaded; screenshot kept', async () => {
+  test('a run with downtime: one chart per endpoint, windows shaded, incidents banded; screenshot kept', async () => {
     const doc = parseResult(readFileSync(FIXTURE, 'utf8'));
     const url = reportFile('report-downtime.html', doc);
     const { page, errors } = await browser.page({ width: 1280, height: 900 });
@@ -57,10 +57,18 @@ describe('the HTML report in Chromium', () => {
     );
     assert.ok(first!.width > 10 && first!.x < second!.x, JSON.stringify([first, second]));
     assert.ok(first!.width > second!.width, 'the 700 ms window is wider than the 350 ms one');
-    assert.deepEqual(await health.locator('.zd-window-label').allTextContents(), [
-      '700 ms',
-      '350 ms',
+    // The two windows are 400 ms apart: one incident, banded and labelled once.
+    const incident = health.locator('.zd-incident');
+    assert.equal(await incident.count(), 1);
+    assert.equal(await incident.getAttribute('data-kind'), 'partial');
+    assert.deepEqual(await health.locator('.zd-incident-label').allTextContents(), [
+      '1.45 s partial, 72 % failed',
     ]);
+    const band = await incident.boundingBox();
+    assert.ok(
+      band!.x <= first!.x + 1 && band!.x + band!.width >= second!.x + second!.width - 1,
+      'the band spans both windows',
+    );
     assert.equal(await page.locator('.zd-card[data-name="orders"] .zd-window').count(), 0);
     assert.deepEqual(await attributes(health.locator('.zd-phase'), 'data-phase'), [
       'warmup',

@@ -85,7 +85,7 @@ describe('Slack and webhook notifications', () => {
   before(async () => (sink = await new Sink().start()));
   after(() => sink.close());
 
-  test('Slack gets the verdict, the worst windows and the report link', async () => {
+  test('Slack gets the verdict, the longest incidents and the report link', async () => {
     const notify = notifyOf(
       `  reportUrl: https://ci.example.com/runs/42\n  slack: { webhookUrl: "\${SLACK_WEBHOOK}" }\n`,
       { SLACK_WEBHOOK: sink.url('/services/T000/B000/secret') },
@@ -105,7 +105,7 @@ describe('Slack and webhook notifications', () => {
     const texts = msg.blocks.map((b) => b.text?.text ?? '').join('\n');
     assert.match(
       texts,
-      /\*Windows\*\n• \*health\* \+2\.65 s → \+3\.35 s: \*700 ms\* during deploy \(503 x14\)\n• \*health\* \+3\.75 s/,
+      /\*Incidents\*\n• \*health\* \+2\.65 s → \+4\.10 s: 1\.45 s partial outage during deploy: 72 % of 29 probes failed \(503 x14, timeout x7\) in 2 windows/,
     );
     assert.match(texts, /<https:\/\/ci\.example\.com\/runs\/42\|Open the report>/);
   });
@@ -248,7 +248,10 @@ describe('email notifications', () => {
       mail.text!,
       /^Report: https:\/\/ci\.example\.com\/runs\/42\n\nzerodown 0\.1\.0: Downtime happened/,
     );
-    assert.match(mail.text!, /window 1: \+2\.65 s → \+3\.35 s, 700 ms down during deploy: 503 x14/);
+    assert.match(
+      mail.text!,
+      /incident 1: \+2\.65 s → \+4\.10 s, 1\.45 s partial outage during deploy: 72 % of 29/,
+    );
     assert.equal(mail.attachments.length, 1);
     const report = mail.attachments[0]!;
     assert.equal(report.filename, 'zerodown-report.html');
