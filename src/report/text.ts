@@ -79,7 +79,9 @@ function endpointText(e: EndpointResult, mergeGapMs: number): string[] {
     `${mark} ${e.name}  ${e.method} ${e.url}`,
     `    ${e.totalRequests} requests at ${e.rate}/s, ${e.totalErrors} failed; ${lat}`,
   ];
-  if (e.verdict === 'degraded') {
+  if (e.totalRequests === 0) {
+    out.push('    NOT MEASURED: no probe was sent (the run ended first)');
+  } else if (e.verdict === 'degraded') {
     out.push(`    DEGRADED: ${e.reason}`);
   } else if (!e.downtime.isDowntime) {
     out.push('    OK');
