@@ -119,7 +119,7 @@ export class EndpointStats {
       this.firstMs === undefined ? 0 : (this.lastMs - this.firstMs) / 1000 + 1 / c.rate;
     const result: EndpointResult = {
       name: c.name,
-      url: c.url,
+      url: c.displayUrl,
       method: c.method,
       rate: c.rate,
       connection: c.connection,

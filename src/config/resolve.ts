@@ -4,6 +4,8 @@
  */
 import { DEFAULT_MERGE_GAP_MS } from '../analysis/incidents.ts';
 import { configError } from '../errors.ts';
+import type { Redactor } from '../redact.ts';
+import { redactorFor } from './redaction.ts';
 import { resolveGuard, type GuardConfig, type GuardOverrides } from '../guard/resolve.ts';
 import type { RawConfig, RawDefaults, RawEndpoint, RawNotify, StatusRange } from './schema.ts';
 
@@ -35,6 +37,8 @@ export interface JsonCheck {
 export interface EndpointConfig {
   readonly name: string;
   readonly url: string;
+  /** The URL as outputs show it: secret query values and user-info masked (redact.ts). */
+  readonly displayUrl: string;
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | undefined;
@@ -70,6 +74,8 @@ export interface ZerodownConfig {
   readonly report: ReportFiles;
   /** Notifications sent once the result is final; undefined when none is configured. */
   readonly notify: NotifyConfig | undefined;
+  /** Masks this config's secrets in anything shown (URLs, free text). */
+  readonly redactor: Redactor;
 }
 
 /** Report files to write, by format. */
@@ -157,6 +163,9 @@ export function resolveConfig(raw: RawConfig, overrides: ConfigOverrides = {}): 
     resolveEndpoint(e, defaults, overrides, baseUrl, field),
   );
   assignNames(endpoints, entries);
+  const notify = raw.notify === undefined ? undefined : resolveNotify(raw.notify);
+  const redactor = redactorFor({ names: raw.redact, baseUrl, endpoints, notify });
+  for (const e of endpoints) e.displayUrl = redactor.url(e.url);
   return Object.freeze({
     baseUrl,
     endpoints: Object.freeze(endpoints.map((e) => Object.freeze(e))),
@@ -177,7 +186,8 @@ export function resolveConfig(raw: RawConfig, overrides: ConfigOverrides = {}): 
       junit: overrides.junit ?? raw.report?.junit,
       html: overrides.html ?? raw.report?.html,
     }),
-    notify: raw.notify === undefined ? undefined : resolveNotify(raw.notify),
+    notify,
+    redactor,
   });
 }
 
@@ -248,6 +258,7 @@ function resolveEndpoint(
   return {
     name: e.name ?? '',
     url,
+    displayUrl: url,
     method: e.method ?? d.method ?? (body === undefined ? 'GET' : 'POST'),
     headers,
     body,

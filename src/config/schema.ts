@@ -138,6 +138,13 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   notify: notifySchema.optional(),
+  /** Names whose values are masked in every output, besides the built-in ones (redact.ts). */
+  redact: z
+    .strictObject({
+      query: z.array(nonEmpty).max(100, 'at most 100 names').optional(),
+      headers: z.array(nonEmpty).max(100, 'at most 100 names').optional(),
+    })
+    .optional(),
 });
 
 /** The raw (validated, not yet resolved) config. */
