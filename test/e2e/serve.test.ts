@@ -158,12 +158,10 @@ describe('security and robustness', () => {
       const denied = await fetch(`${serve.url}/start`);
       assert.equal(denied.status, 401);
       assert.equal(denied.headers.get('www-authenticate'), 'Bearer realm="zerodown"');
-      assert.deepEqual(Object.keys((await denied.json()) as object).sort(), [
-        'code',
-        'error',
-        'message',
-        'statusCode',
-      ]);
+      const body = (await denied.json()) as { code: string; statusCode: number };
+      assert.deepEqual(Object.keys(body).sort(), ['code', 'error', 'message', 'statusCode']);
+      assert.equal(body.code, 'ZD_UNAUTHORIZED');
+      assert.equal(body.statusCode, 401);
       assert.equal(
         (await fetch(`${serve.url}/metrics`, { headers: { authorization: 'Bearer wrong' } }))
           .status,
@@ -228,12 +226,25 @@ describe('security and robustness', () => {
         body: JSON.stringify({ url: 'http://10.0.0.1/', pad: 'x'.repeat(100_000) }),
       });
       assert.equal(big.status, 413);
+      // fastify's own errors answer with a registered code, never its FST_ERR_… ones.
+      assert.equal(((await big.json()) as { code: string }).code, 'ZD_PAYLOAD_TOO_LARGE');
       const badJson = await fetch(`${serve.url}/stop`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: '{"nope',
       });
       assert.equal(badJson.status, 400);
+      assert.equal(((await badJson.json()) as { code: string }).code, 'ZD_BAD_REQUEST');
+      const xml = await fetch(`${serve.url}/start`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml' },
+        body: '<start/>',
+      });
+      assert.equal(xml.status, 415);
+      assert.equal(((await xml.json()) as { code: string }).code, 'ZD_UNSUPPORTED_MEDIA_TYPE');
+      const lost = await fetch(`${serve.url}/nowhere`);
+      assert.equal(lost.status, 404);
+      assert.equal(((await lost.json()) as { code: string }).code, 'ZD_NOT_FOUND');
       const garbage = await new Promise<string>((resolve) => {
         const s = connect(Number(new URL(serve.url).port), '127.0.0.1', () =>
           s.write('\x00\x01GARBAGE\r\n\r\n'),
