@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   ZD_RUN_ACTIVE: { exitCode: EXIT.usage, httpStatus: 409 },
   /** The control server has no run to answer for yet. */
   ZD_NO_RUN: { exitCode: EXIT.usage, httpStatus: 404 },
+  /** The control server has no run going to stop or mark a phase of (there may have been one). */
+  ZD_NO_RUN_GOING: { exitCode: EXIT.usage, httpStatus: 409 },
   /** The control server could not be reached or answered with an error. */
   ZD_SERVER: { exitCode: EXIT.usage, httpStatus: 502 },
   /** Control server: the request has no valid `Authorization: Bearer <token>`. */

@@ -59,6 +59,8 @@ describe('the original split-job flow, with curl', () => {
         true,
         '404 before any run',
       );
+      const early = await curl('-X', 'POST', `${base}/stop`, '-w', '%{http_code}');
+      assert.match(early.out, /"code":"ZD_NO_RUN_GOING".*"message":"no run is going[^"]*"}409$/);
       const start = await curl(`${base}/start`);
       assert.match(start.out, /^Started load at \d{13} towards http:\/\/127\.0\.0\.1:\d+\/method1/);
       await sleep(1000);
@@ -93,6 +95,8 @@ describe('the original split-job flow, with curl', () => {
       assert.ok(final.endpoints.every((e) => e.downtime.windows.length === 1));
       const after = JSON.parse((await curl(`${base}/stats`)).out) as ResultDocument;
       assert.deepEqual(after, final, '/stats keeps answering with the last run');
+      const again = await curl('-X', 'POST', `${base}/stop`, '-w', '%{http_code}');
+      assert.match(again.out, /"ZD_NO_RUN_GOING".*409$/, 'no run is going after the last one');
       assert.match((await curl(`${base}/report`)).out, /Downtime happened/);
     } finally {
       process.kill(pid, 'SIGTERM');
@@ -129,6 +133,11 @@ describe('the original split-job flow, with curl', () => {
       const stop = await runCli(['stop', '--fail'], { env });
       assert.equal(stop.code, 1);
       assert.doesNotMatch(stop.stdout, /still running/);
+      const none = await runCli(['stop'], { env });
+      assert.equal(none.code, 2);
+      assert.equal(none.stdout, '');
+      assert.equal(none.stderr, 'zerodown: POST /stop: 409 no run is going: POST /start first\n');
+      assert.equal(await serve.stop('SIGTERM'), 0, 'a server with no run going shuts down cleanly');
     } finally {
       await serve.stop();
     }
