@@ -2,31 +2,44 @@
  * The one error class of zerodown, with stable string codes. Callers match on `code`, never on
  * the message; `cli/main.ts` maps each code to its exit code and the server to an HTTP status.
  */
+import { EXIT } from './exit-codes.ts';
 
-/** Every code the tool raises, with its process exit code and HTTP status. */
+/**
+ * Every code the tool raises or the control server answers with, with its process exit code and
+ * HTTP status. README's "Error codes" table lists the same (test/unit/errors.test.ts checks both
+ * ways, and that every code in src/ is registered here).
+ */
 export const ERROR_CODES = {
   /** A command-line mistake: unknown flag, bad value, missing argument. */
-  ZD_USAGE: { exitCode: 2, httpStatus: 400 },
+  ZD_USAGE: { exitCode: EXIT.usage, httpStatus: 400 },
   /** The config file does not exist or cannot be read. */
-  ZD_CONFIG_NOT_FOUND: { exitCode: 2, httpStatus: 400 },
+  ZD_CONFIG_NOT_FOUND: { exitCode: EXIT.usage, httpStatus: 400 },
   /** The config (file or flags) is invalid; `field` names the path. */
-  ZD_CONFIG_INVALID: { exitCode: 2, httpStatus: 400 },
+  ZD_CONFIG_INVALID: { exitCode: EXIT.usage, httpStatus: 400 },
   /** A saved result document cannot be read or is not a zerodown result. */
-  ZD_RESULT_INVALID: { exitCode: 2, httpStatus: 400 },
-  /** A deploy was not started: warm-up failed or a blocker said no. */
-  ZD_BLOCKED: { exitCode: 4, httpStatus: 412 },
-  /** The deploy command could not be started at all. */
-  ZD_DEPLOY_SPAWN: { exitCode: 3, httpStatus: 500 },
+  ZD_RESULT_INVALID: { exitCode: EXIT.usage, httpStatus: 400 },
   /** A run is already going (control server). */
-  ZD_RUN_ACTIVE: { exitCode: 2, httpStatus: 409 },
+  ZD_RUN_ACTIVE: { exitCode: EXIT.usage, httpStatus: 409 },
   /** The control server has no run to answer for yet. */
-  ZD_NO_RUN: { exitCode: 2, httpStatus: 404 },
+  ZD_NO_RUN: { exitCode: EXIT.usage, httpStatus: 404 },
+  /** The control server has no run going to stop or mark a phase of (there may have been one). */
+  ZD_NO_RUN_GOING: { exitCode: EXIT.usage, httpStatus: 409 },
   /** The control server could not be reached or answered with an error. */
-  ZD_SERVER: { exitCode: 2, httpStatus: 502 },
+  ZD_SERVER: { exitCode: EXIT.usage, httpStatus: 502 },
+  /** Control server: the request has no valid `Authorization: Bearer <token>`. */
+  ZD_UNAUTHORIZED: { exitCode: EXIT.usage, httpStatus: 401 },
+  /** Control server: no such route. */
+  ZD_NOT_FOUND: { exitCode: EXIT.usage, httpStatus: 404 },
+  /** Control server: a malformed request (bad JSON body, bad URL, wrong Content-Length…). */
+  ZD_BAD_REQUEST: { exitCode: EXIT.usage, httpStatus: 400 },
+  /** Control server: the request body is over the limit (16 KiB). */
+  ZD_PAYLOAD_TOO_LARGE: { exitCode: EXIT.usage, httpStatus: 413 },
+  /** Control server: a request body of a type it does not read (it reads JSON and plain text). */
+  ZD_UNSUPPORTED_MEDIA_TYPE: { exitCode: EXIT.usage, httpStatus: 415 },
   /** An output file could not be written. */
-  ZD_OUTPUT: { exitCode: 2, httpStatus: 500 },
+  ZD_OUTPUT: { exitCode: EXIT.usage, httpStatus: 500 },
   /** Anything else: a bug in zerodown. */
-  ZD_INTERNAL: { exitCode: 70, httpStatus: 500 },
+  ZD_INTERNAL: { exitCode: EXIT.internal, httpStatus: 500 },
 } as const satisfies Record<string, { exitCode: number; httpStatus: number }>;
 
 /** A stable error code (`ZD_…`). */

@@ -95,6 +95,9 @@ export async function runDeploy(options: RunOptions): Promise<RunOutcome> {
     sampler,
   });
   if (deployed.interrupted) return finish({ deploy: deployed.deploy, interrupted: true });
+  // A deploy (or stage) command that could not be started: the run ends now, with no settle.
+  if (deployed.deploy.error !== undefined && !guard.aborted)
+    return finish({ deploy: deployed.deploy });
 
   session.beginPhase('settle');
   options.onPhase?.('settle');

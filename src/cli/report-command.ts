@@ -1,5 +1,7 @@
 /**
- * `zerodown report <result.json> [--format …] [-o file]`: renders a saved result again.
+ * `zerodown report <result.json> [--format …] [-o file] [--fail]`: renders a saved result again.
+ * Exits 0 once rendered, so an "always render the report" CI step stays green; `--fail` exits
+ * with the result's own exit code instead.
  */
 import { Option, type Command } from 'commander';
 import { renderHtml } from '../report/html.ts';
@@ -7,6 +9,7 @@ import { renderJson, readResultFile } from '../report/json.ts';
 import { renderJunit } from '../report/junit.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import { renderText } from '../report/text.ts';
+import { EXIT } from '../exit-codes.ts';
 import { decideOutcome } from '../outcome.ts';
 import type { ResultDocument } from '../result.ts';
 import { writeFileAtomic } from './outputs.ts';
@@ -24,7 +27,7 @@ export const RENDERERS: Record<string, (doc: ResultDocument) => string> = {
 export function registerReport(program: Command, exit: (code: number) => void): void {
   program
     .command('report')
-    .description('render a saved result document again; exits with its verdict')
+    .description('render a saved result document again; exits 0 (with --fail: its exit code)')
     .argument('<result>', 'a result document written by --json')
     .addOption(
       new Option('--format <format>', 'output format')
@@ -32,11 +35,12 @@ export function registerReport(program: Command, exit: (code: number) => void): 
         .default('text'),
     )
     .option('-o, --output <file>', 'write to a file instead of stdout')
-    .action((file: string, opts: { format: string; output?: string }) => {
+    .option('--fail', "exit with the result's exit code (1 on downtime, 3 deploy failed…)")
+    .action((file: string, opts: { format: string; output?: string; fail?: boolean }) => {
       const doc = readResultFile(file);
       const text = RENDERERS[opts.format]!(doc);
       if (opts.output) writeFileAtomic(opts.output, text);
       else process.stdout.write(text);
-      exit(decideOutcome(doc).exitCode);
+      exit(opts.fail ? decideOutcome(doc).exitCode : EXIT.ok);
     });
 }

@@ -102,7 +102,7 @@ export function registerServe(program: Command, exit: (code: number) => void): v
         process.once('SIGINT', () => done('SIGINT'));
       });
       process.stderr.write(`zerodown serve: ${sig}, ending the run and saving it\n`);
-      if (controller.current) await controller.stop();
+      await controller.end();
       await Promise.allSettled(delivering);
       // Browsers keep (and pre-open) connections that would hold close() for minutes.
       setTimeout(() => app.server.closeAllConnections(), 1000).unref();

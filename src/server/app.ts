@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { ZerodownError } from '../errors.ts';
+import { ERROR_CODES, ZerodownError, type ErrorCode } from '../errors.ts';
 import { decideOutcome } from '../outcome.ts';
 import { renderText } from '../report/text.ts';
 import type { ResultDocument } from '../result.ts';
@@ -48,7 +48,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       reply.header('www-authenticate', 'Bearer realm="zerodown"');
       return sendError(
         reply,
-        401,
         'ZD_UNAUTHORIZED',
         req.url.split('?')[0] === '/'
           ? 'a valid Authorization: Bearer <token> header is needed (in a browser, open /?token=<token> once)'
@@ -57,17 +56,16 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     }
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
-    if (err instanceof ZerodownError)
-      return sendError(reply, err.httpStatus, err.code, err.message);
-    const status =
-      err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    const message = status === 500 ? 'internal error (a bug in zerodown)' : err.message;
-    if (status === 500) process.stderr.write(`zerodown serve: ${err.stack ?? String(err)}\n`);
-    return sendError(reply, status, err.code ?? 'ZD_INTERNAL', message);
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    if (err instanceof ZerodownError) return sendError(reply, err.code, err.message);
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500)
+      return sendError(reply, requestErrorCode(status), err.message);
+    process.stderr.write(`zerodown serve: ${err.stack ?? String(err)}\n`);
+    return sendError(reply, 'ZD_INTERNAL', 'internal error (a bug in zerodown)');
   });
   app.setNotFoundHandler((req, reply) =>
-    sendError(reply, 404, 'ZD_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`),
+    sendError(reply, 'ZD_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`),
   );
 
   app.get('/healthz', (_req, reply) => reply.type('text/plain').send('ok'));
@@ -118,7 +116,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     if (!PHASE_NAME.test(req.params.name)) {
       return sendError(
         reply,
-        400,
         'ZD_USAGE',
         'a phase name is lowercase letters, digits and -, up to 32',
       );
@@ -144,12 +141,20 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   return app;
 }
 
-function sendError(
-  reply: FastifyReply,
-  statusCode: number,
-  code: string,
-  message: string,
-): FastifyReply {
+/**
+ * The registered code for fastify's own 4xx errors (a body too large, not JSON, a bad URL…), so
+ * that none of its `FST_ERR_…` codes reaches a client.
+ */
+function requestErrorCode(status: number): ErrorCode {
+  if (status === 404) return 'ZD_NOT_FOUND';
+  if (status === 413) return 'ZD_PAYLOAD_TOO_LARGE';
+  if (status === 415) return 'ZD_UNSUPPORTED_MEDIA_TYPE';
+  return 'ZD_BAD_REQUEST';
+}
+
+/** An error answer: `{statusCode, code, error, message}`, the status the registry gives `code`. */
+function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
+  const statusCode = ERROR_CODES[code].httpStatus;
   return reply
     .code(statusCode)
     .type('application/json')

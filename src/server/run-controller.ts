@@ -77,7 +77,7 @@ export class RunController {
       this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
       this.flushTimer.unref();
       if (this.config.durationMs !== undefined) {
-        this.durationTimer = setTimeout(() => void this.stop(), this.config.durationMs);
+        this.durationTimer = setTimeout(() => void this.end(), this.config.durationMs);
         this.durationTimer.unref();
       }
       this.flush();
@@ -86,22 +86,38 @@ export class RunController {
     return this.starting;
   }
 
-  /** Marks a phase of the current run (e.g. `deploy`), from now on. */
+  /** Marks a phase of the current run (e.g. `deploy`), from now on; `ZD_NO_RUN_GOING` if none. */
   phase(name: string): void {
-    if (!this.current) throw new ZerodownError('ZD_NO_RUN', 'no run is going: call /start first');
+    if (!this.current) throw noRunGoing();
     this.current.beginPhase(name);
     this.cached = undefined;
   }
 
-  /** Ends the current run (waiting for probes in flight) and returns its final result. */
-  stop(extras: { interrupted?: boolean } = {}): Promise<ResultDocument> {
+  /**
+   * Ends the current run (waiting for probes in flight) and returns its final result (`POST
+   * /stop`); `ZD_NO_RUN_GOING` when no run is going, whether or not there was one before.
+   */
+  async stop(extras: { interrupted?: boolean } = {}): Promise<ResultDocument> {
+    const doc = await this.end(extras);
+    if (!doc) throw noRunGoing();
+    return doc;
+  }
+
+  /**
+   * Ends the current run if one is going or starting, and resolves with its final result;
+   * `undefined` when there is none (the server's shutdown and `--duration`: no error then).
+   */
+  end(extras: { interrupted?: boolean } = {}): Promise<ResultDocument | undefined> {
     if (this.stopping) return this.stopping;
-    if (this.starting) return this.starting.then(() => this.stop(extras));
-    const session = this.session;
-    if (!session?.running) {
-      if (this.last) return Promise.resolve(this.last);
-      return Promise.reject(new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first'));
+    // A start that failed has no run to end (its caller got the error).
+    if (this.starting) {
+      return this.starting.then(
+        () => this.end(extras),
+        () => undefined,
+      );
     }
+    const session = this.session;
+    if (!session?.running) return Promise.resolve(undefined);
     clearInterval(this.flushTimer);
     clearTimeout(this.durationTimer);
     this.stopping = (async () => {
@@ -176,4 +192,8 @@ export class RunController {
       return undefined;
     }
   }
+}
+
+function noRunGoing(): ZerodownError {
+  return new ZerodownError('ZD_NO_RUN_GOING', 'no run is going: POST /start first');
 }

@@ -100,11 +100,44 @@ describe('zerodown run: exit codes', () => {
     assert.match(r.stdout, /exit code 7/);
   });
 
-  test('3: the deploy command does not exist', async () => {
-    const r = await runCli(['run', '-u', url, ...FAST, '--', 'no-such-deploy-command-xyz']);
-    assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stdout, /could not start: ENOENT/);
-  });
+  for (const [how, command, exitCode] of [
+    ['run directly', ['/no/such/command'], null],
+    ['a shell line', ['no-such-deploy-command-xyz --prod'], 127],
+    ['sh -c, as the GitHub Action runs it', ['sh', '-c', 'no-such-deploy-command-xyz'], 127],
+  ] as const) {
+    test(`3: a deploy command that does not exist ends the run at once (${how})`, async () => {
+      const json = join(dir, `no-such-${command.length}.json`);
+      const started = performance.now();
+      const r = await runCli([
+        'run',
+        '-u',
+        url,
+        '--rate',
+        '50',
+        '--warmup',
+        '1s',
+        '--settle',
+        '30s',
+        '--no-progress',
+        '--json',
+        json,
+        '--',
+        ...command,
+      ]);
+      const tookMs = performance.now() - started;
+      assert.equal(r.code, 3, r.stderr);
+      // Start-up (~0.5 s) and the 1 s warm-up: the 30 s settle is skipped.
+      assert.ok(tookMs < 10_000, `took ${tookMs} ms`);
+      assert.match(r.stdout, /could not start: ENOENT/);
+      const doc = JSON.parse(readFileSync(json, 'utf8')) as ResultDocument;
+      assert.match(doc.deploy!.error!, /^ENOENT: /);
+      assert.equal(doc.deploy!.exitCode, exitCode);
+      assert.deepEqual(
+        doc.phases.map((p) => p.name),
+        ['warmup', 'deploy'],
+      );
+    });
+  }
 
   test('4: an endpoint failing during warm-up blocks the deploy', async () => {
     const marker = join(dir, 'deployed');

@@ -68,18 +68,21 @@ describe('zerodown report --format', () => {
     ],
     ['text', (out: string) => assert.match(out, /^zerodown 0\.1\.0: Downtime happened/)],
   ] as const) {
-    test(`${format}: renders the saved result, exits with its verdict`, async () => {
+    test(`${format}: renders the saved result of a failed run, exits 0`, async () => {
       const r = await runCli(['report', FIXTURE, '--format', format]);
-      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.code, 0, r.stderr);
       check(r.stdout);
     });
   }
 
-  test('-o writes the file', async () => {
+  test('-o writes the file and exits 0; --fail exits with the verdict', async () => {
     const out = join(dir, 'again.html');
     const r = await runCli(['report', FIXTURE, '--format', 'html', '-o', out]);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 0, r.stderr);
     assert.match(readFileSync(out, 'utf8'), /var uPlot=function/);
+    const failing = await runCli(['report', FIXTURE, '--format', 'html', '-o', out, '--fail']);
+    assert.equal(failing.code, 1, "the failed result's own exit code");
+    assert.match(readFileSync(out, 'utf8'), /var uPlot=function/, 'rendered all the same');
   });
 });
 

@@ -59,6 +59,8 @@ describe('the original split-job flow, with curl', () => {
         true,
         '404 before any run',
       );
+      const early = await curl('-X', 'POST', `${base}/stop`, '-w', '%{http_code}');
+      assert.match(early.out, /"code":"ZD_NO_RUN_GOING".*"message":"no run is going[^"]*"}409$/);
       const start = await curl(`${base}/start`);
       assert.match(start.out, /^Started load at \d{13} towards http:\/\/127\.0\.0\.1:\d+\/method1/);
       await sleep(1000);
@@ -93,6 +95,8 @@ describe('the original split-job flow, with curl', () => {
       assert.ok(final.endpoints.every((e) => e.downtime.windows.length === 1));
       const after = JSON.parse((await curl(`${base}/stats`)).out) as ResultDocument;
       assert.deepEqual(after, final, '/stats keeps answering with the last run');
+      const again = await curl('-X', 'POST', `${base}/stop`, '-w', '%{http_code}');
+      assert.match(again.out, /"ZD_NO_RUN_GOING".*409$/, 'no run is going after the last one');
       assert.match((await curl(`${base}/report`)).out, /Downtime happened/);
     } finally {
       process.kill(pid, 'SIGTERM');
@@ -129,6 +133,11 @@ describe('the original split-job flow, with curl', () => {
       const stop = await runCli(['stop', '--fail'], { env });
       assert.equal(stop.code, 1);
       assert.doesNotMatch(stop.stdout, /still running/);
+      const none = await runCli(['stop'], { env });
+      assert.equal(none.code, 2);
+      assert.equal(none.stdout, '');
+      assert.equal(none.stderr, 'zerodown: POST /stop: 409 no run is going: POST /start first\n');
+      assert.equal(await serve.stop('SIGTERM'), 0, 'a server with no run going shuts down cleanly');
     } finally {
       await serve.stop();
     }
@@ -158,12 +167,10 @@ describe('security and robustness', () => {
       const denied = await fetch(`${serve.url}/start`);
       assert.equal(denied.status, 401);
       assert.equal(denied.headers.get('www-authenticate'), 'Bearer realm="zerodown"');
-      assert.deepEqual(Object.keys((await denied.json()) as object).sort(), [
-        'code',
-        'error',
-        'message',
-        'statusCode',
-      ]);
+      const body = (await denied.json()) as { code: string; statusCode: number };
+      assert.deepEqual(Object.keys(body).sort(), ['code', 'error', 'message', 'statusCode']);
+      assert.equal(body.code, 'ZD_UNAUTHORIZED');
+      assert.equal(body.statusCode, 401);
       assert.equal(
         (await fetch(`${serve.url}/metrics`, { headers: { authorization: 'Bearer wrong' } }))
           .status,
@@ -228,12 +235,25 @@ describe('security and robustness', () => {
         body: JSON.stringify({ url: 'http://10.0.0.1/', pad: 'x'.repeat(100_000) }),
       });
       assert.equal(big.status, 413);
+      // fastify's own errors answer with a registered code, never its FST_ERR_… ones.
+      assert.equal(((await big.json()) as { code: string }).code, 'ZD_PAYLOAD_TOO_LARGE');
       const badJson = await fetch(`${serve.url}/stop`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: '{"nope',
       });
       assert.equal(badJson.status, 400);
+      assert.equal(((await badJson.json()) as { code: string }).code, 'ZD_BAD_REQUEST');
+      const xml = await fetch(`${serve.url}/start`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml' },
+        body: '<start/>',
+      });
+      assert.equal(xml.status, 415);
+      assert.equal(((await xml.json()) as { code: string }).code, 'ZD_UNSUPPORTED_MEDIA_TYPE');
+      const lost = await fetch(`${serve.url}/nowhere`);
+      assert.equal(lost.status, 404);
+      assert.equal(((await lost.json()) as { code: string }).code, 'ZD_NOT_FOUND');
       const garbage = await new Promise<string>((resolve) => {
         const s = connect(Number(new URL(serve.url).port), '127.0.0.1', () =>
           s.write('\x00\x01GARBAGE\r\n\r\n'),

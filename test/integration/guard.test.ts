@@ -173,4 +173,33 @@ describe('deploy guard', () => {
     assert.equal(g.recovered, true);
     assert.ok(result.phases.some((p) => p.name === 'bake:zone'));
   });
+
+  for (const [how, command] of [
+    ['run directly (ENOENT)', '/no/such/stage-command'],
+    ['through sh -c (exit 127)', 'no-such-stage-command --zone b'],
+  ] as const) {
+    test(`staged deploy: a stage that cannot start ends the run at once, ${how} (exit 3)`, async () => {
+      const config = base(
+        {
+          stages: [
+            { name: 'one-box', command: 'true', bake: '100ms' },
+            { name: 'zone', command, bake: '5s' },
+            { name: 'all', command: 'true' },
+          ],
+        },
+        { phases: { warmup: '300ms', settle: '30s' } },
+      );
+      const started = performance.now();
+      const { result, exitCode } = await runDeploy({ config, command: [], output: quiet });
+      // Warm-up 0.3 s and the first stage's bake 0.1 s, plus start-up: nowhere near the settle.
+      assert.ok(performance.now() - started < 5000, `${performance.now() - started} ms`);
+      assert.equal(exitCode, 3);
+      assert.match(result.deploy!.error!, /^ENOENT: /);
+      assert.deepEqual(
+        result.guard!.stages!.map((s) => s.status),
+        ['done', 'failed', 'not-started'],
+      );
+      assert.ok(!result.phases.some((p) => p.name === 'settle'), 'no settle');
+    });
+  }
 });
