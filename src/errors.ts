@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   ZD_NO_RUN: { exitCode: EXIT.usage, httpStatus: 404 },
   /** The control server has no run going to stop or mark a phase of (there may have been one). */
   ZD_NO_RUN_GOING: { exitCode: EXIT.usage, httpStatus: 409 },
+  /** The control server's current and last runs have another name than the one asked for. */
+  ZD_RUN_NOT_FOUND: { exitCode: EXIT.usage, httpStatus: 404 },
   /** The control server could not be reached or answered with an error. */
   ZD_SERVER: { exitCode: EXIT.usage, httpStatus: 502 },
   /** Control server: the request has no valid `Authorization: Bearer <token>`. */

@@ -78,7 +78,7 @@ function decide(doc: ResultDocument): Decision {
       'interrupted',
       EXIT.interrupted,
       'Interrupted: partial result',
-      `The run was stopped before it ended; ${soFar}.`,
+      `The run was stopped before it ended${endedBy(doc)}; ${soFar}.`,
     ];
   }
   if (doc.blocked) {
@@ -187,4 +187,11 @@ function names(endpoints: readonly EndpointResult[]): string {
 
 function capital(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Why a control-server run ended without a `/stop`, as a clause; empty for any other run. */
+function endedBy(doc: ResultDocument): string {
+  if (doc.endedBy === 'superseded') return ' (a /start for another rollout superseded it)';
+  if (doc.endedBy === 'max-run') return ' (nobody stopped it within the maximum run length)';
+  return '';
 }

@@ -280,8 +280,15 @@ export interface ResultDocument {
   /** Decided by `decideOutcome` from the facts below; agrees with the exit code. */
   verdict: RunVerdict;
   running: boolean;
+  /** Control server: the run's name, as `/start?name=` (or a webhook's JSON `name`) gave it. */
+  name?: string;
   /** Ended early by SIGINT/SIGTERM (or the control server died): the numbers are partial. */
   interrupted?: boolean;
+  /**
+   * Control server: why an `interrupted` run ended without a `/stop` — a `/start` of another name
+   * superseded it, or it reached the maximum run length (`serve --max-run`).
+   */
+  endedBy?: 'superseded' | 'max-run';
   /** The deploy was not started: why. */
   blocked?: { reason: string };
   startedAt: string;

@@ -25,6 +25,10 @@ export interface ResultExtras {
   guard?: GuardRecord | undefined;
   interrupted?: boolean | undefined;
   blocked?: { reason: string } | undefined;
+  /** Control server: the run's name. */
+  name?: string | undefined;
+  /** Control server: why the run ended without a `/stop` (pass `interrupted` too). */
+  endedBy?: 'superseded' | 'max-run' | undefined;
 }
 
 /** One probing session from `start()` to `stop()`. */
@@ -139,6 +143,7 @@ export class ProbeSession {
       tool: { name: 'zerodown', version: VERSION },
       verdict: 'pass',
       running: this.running,
+      ...(extras.name === undefined ? {} : { name: extras.name }),
       startedAt: (this.startedAtDate ?? new Date()).toISOString(),
       endedAt: this.endedAtDate?.toISOString() ?? null,
       durationMs: round3(now),
@@ -154,6 +159,7 @@ export class ProbeSession {
     if (extras.deploy) doc.deploy = extras.deploy;
     if (extras.guard) doc.guard = extras.guard;
     if (extras.interrupted) doc.interrupted = true;
+    if (extras.endedBy) doc.endedBy = extras.endedBy;
     if (extras.blocked) doc.blocked = extras.blocked;
     doc.verdict = decideOutcome(doc).verdict;
     return doc;

@@ -12,6 +12,7 @@ import { emitGithub, writeReports } from './outputs.ts';
 interface ClientFlags {
   server?: string;
   token?: string;
+  name?: string;
   fail?: boolean;
   json?: string;
   html?: string;
@@ -30,7 +31,8 @@ export function registerClientCommands(program: Command, exit: (code: number) =>
         '--server <url>',
         `the control server (or ZERODOWN_SERVER; default ${DEFAULT_SERVER})`,
       )
-      .option('--token <token>', 'bearer token (or ZERODOWN_TOKEN)');
+      .option('--token <token>', 'bearer token (or ZERODOWN_TOKEN)')
+      .option('--name <run>', 'the run of this name (a rollout, a revision): ?name= on the server');
 
   common(program.command('start').description('start probing on a control server')).action(
     async (flags: ClientFlags) => {
@@ -78,6 +80,7 @@ async function call(flags: ClientFlags, method: string, path: string): Promise<R
     throw new ZerodownError('ZD_USAGE', `--server: not a URL: ${JSON.stringify(base)}`);
   const token = flags.token ?? (process.env.ZERODOWN_TOKEN || undefined);
   const url = new URL(path, base);
+  if (flags.name !== undefined) url.searchParams.set('name', flags.name);
   let res: Response;
   try {
     res = await fetch(url, {

@@ -19,6 +19,7 @@ export interface SharedFlags {
   warmup?: string;
   settle?: string;
   duration?: string;
+  maxRun?: string;
   connection?: 'keepalive' | 'fresh';
   versionHeader?: string;
   json?: string;
@@ -68,6 +69,7 @@ export function configFromFlags(flags: SharedFlags): ZerodownConfig {
     warmupMs: flagDuration('--warmup', flags.warmup),
     settleMs: flagDuration('--settle', flags.settle),
     durationMs: flagDuration('--duration', flags.duration),
+    maxRunMs: flagDuration('--max-run', flags.maxRun),
     connection: flags.connection,
     versionHeader: flags.versionHeader,
     json: flags.json,

@@ -35,6 +35,10 @@ export function registerServe(program: Command, exit: (code: number) => void): v
     .option('--port <n>', 'port to listen on', '8080')
     .option('--host <host>', 'address to bind (any other than loopback needs --token)', '127.0.0.1')
     .option('--token <token>', 'bearer token every route but /healthz needs (or ZERODOWN_TOKEN)')
+    .option(
+      '--max-run <dur>',
+      'a run nobody stops ends after this long, marked interrupted (default 1h; 0: never)',
+    )
     .option('--data-dir <dir>', 'where the current run is saved every second', '.zerodown')
     .option('--detach', 'start in the background, wait until it answers, and return')
     .option('--pid-file <file>', 'with --detach: where the pid goes (default <data-dir>/serve.pid)')

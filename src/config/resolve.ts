@@ -68,6 +68,8 @@ export interface ZerodownConfig {
   readonly settleMs: number;
   /** How long `probe` runs; undefined means until a signal. */
   readonly durationMs: number | undefined;
+  /** `serve`: a run nobody stops ends (interrupted) after this long (ms); 0: never. */
+  readonly maxRunMs: number;
   /** Blockers, thresholds, rollback and stages (contract §5). */
   readonly guard: GuardConfig;
   /** Report files to write. */
@@ -131,6 +133,7 @@ export interface ConfigOverrides extends GuardOverrides {
   warmupMs?: number | undefined;
   settleMs?: number | undefined;
   durationMs?: number | undefined;
+  maxRunMs?: number | undefined;
   connection?: 'keepalive' | 'fresh' | undefined;
   versionHeader?: string | undefined;
   json?: string | undefined;
@@ -145,6 +148,7 @@ export const DEFAULTS = {
   timeoutMs: 2000,
   warmupMs: 5000,
   settleMs: 10_000,
+  maxRunMs: 3_600_000,
   status: [[200, 399]] as readonly StatusRange[],
 } as const;
 
@@ -175,6 +179,7 @@ export function resolveConfig(raw: RawConfig, overrides: ConfigOverrides = {}): 
     warmupMs: overrides.warmupMs ?? raw.phases?.warmup ?? DEFAULTS.warmupMs,
     settleMs: overrides.settleMs ?? raw.phases?.settle ?? DEFAULTS.settleMs,
     durationMs: overrides.durationMs ?? raw.duration,
+    maxRunMs: overrides.maxRunMs ?? raw.serve?.maxRun ?? DEFAULTS.maxRunMs,
     guard: resolveGuard(
       raw.guard,
       overrides,

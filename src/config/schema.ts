@@ -128,6 +128,8 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   duration: durationSchema.optional(),
+  /** `zerodown serve`: a run nobody stops ends after `maxRun` (0: never). */
+  serve: z.strictObject({ maxRun: durationSchema.optional() }).optional(),
   guard: guardSchema.optional(),
   report: z
     .strictObject({

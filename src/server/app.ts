@@ -3,7 +3,7 @@
  * deploy in another job, then ask for the verdict. Targets come only from the server's own
  * config: no request can point it at another host.
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { ERROR_CODES, ZerodownError, type ErrorCode } from '../errors.ts';
 import { decideOutcome } from '../outcome.ts';
@@ -13,6 +13,7 @@ import { bearerChecker } from './auth.ts';
 import { registerDashboard, ViewAccess } from './dashboard.ts';
 import { createMetrics } from './metrics.ts';
 import type { RunController } from './run-controller.ts';
+import { runNameOf } from './run-lifecycle.ts';
 
 /** Options of `buildServer`. */
 export interface ServerOptions {
@@ -70,22 +71,36 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   app.get('/healthz', (_req, reply) => reply.type('text/plain').send('ok'));
 
+  /**
+   * The run a request asks about: the one `?name=` (or a JSON body's `name`) names, else the
+   * current or last run.
+   */
+  const runFor = async (req: FastifyRequest): Promise<ResultDocument> => {
+    const name = runNameOf(req.query, req.body);
+    if (name !== undefined) return controller.statsOf(name);
+    const doc = controller.stats();
+    if (!doc) throw new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first');
+    return doc;
+  };
+
   app.route({
     method: ['GET', 'POST'],
     url: '/start',
-    handler: async (_req, reply) => {
-      await controller.start();
+    handler: async (req, reply) => {
+      const name = runNameOf(req.query, req.body);
+      const run = await controller.start(name);
       const target =
         controller.config.baseUrl ?? controller.config.endpoints.map((e) => e.url).join(', ');
       return reply
         .type('text/plain')
-        .send(`Started load at ${controller.startedAtEpochMs} towards ${target}\n`);
+        .send(
+          `${run.started ? 'Started' : `Already running ${name}: started`} load at ${run.startedAtEpochMs} towards ${target}\n`,
+        );
     },
   });
 
-  app.get<{ Querystring: { fail?: string } }>('/stats', (req, reply) => {
-    const doc = controller.stats();
-    if (!doc) throw new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first');
+  app.get<{ Querystring: { fail?: string } }>('/stats', async (req, reply) => {
+    const doc = await runFor(req);
     const failOn =
       req.query.fail !== undefined && req.query.fail !== '0' && req.query.fail !== 'false';
     return reply.code(failOn && decideOutcome(doc).failed ? 412 : 200).send(doc);
@@ -95,9 +110,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.route({
     method: ['GET', 'POST'],
     url: '/verdict',
-    handler: (_req, reply) => {
-      const doc = controller.stats();
-      if (!doc) throw new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first');
+    handler: async (req, reply) => {
+      const doc = await runFor(req);
       const outcome = decideOutcome(doc);
       const detail = doc.endpoints
         .filter((e) => e.verdict === 'fail')
@@ -110,7 +124,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     },
   });
 
-  app.post('/stop', async (_req, reply) => reply.send(await controller.stop()));
+  app.post('/stop', async (req, reply) => {
+    const name = runNameOf(req.query, req.body);
+    return reply.send(await (name === undefined ? controller.stop() : controller.stopRun(name)));
+  });
 
   app.post<{ Params: { name: string } }>('/phase/:name', (req, reply) => {
     if (!PHASE_NAME.test(req.params.name)) {
@@ -124,9 +141,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     return reply.type('text/plain').send(`phase ${req.params.name}\n`);
   });
 
-  app.get('/report', (_req, reply) => {
-    const doc = controller.stats();
-    if (!doc) throw new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first');
+  app.get('/report', async (req, reply) => {
+    const doc = await runFor(req);
     if (options.renderHtml)
       return reply.type('text/html; charset=utf-8').send(options.renderHtml(doc));
     return reply.type('text/plain; charset=utf-8').send(renderText(doc));

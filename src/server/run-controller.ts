@@ -1,7 +1,8 @@
 /**
  * The control server's runs: at most one at a time, started and stopped over HTTP, with the
  * current run's result flushed to a data folder every second so a server that is killed and
- * started again still answers for the run it was measuring (marked interrupted).
+ * started again still answers for the run it was measuring (marked interrupted). Named runs follow
+ * the rules of run-lifecycle.ts; a run nobody stops ends after `config.maxRunMs`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,25 +12,42 @@ import { decideOutcome } from '../outcome.ts';
 import type { ProbeOutcome } from '../probe/outcome.ts';
 import { parseResult, renderJson } from '../report/json.ts';
 import type { ResultDocument } from '../result.ts';
-import { ProbeSession } from '../session.ts';
+import { ProbeSession, type ResultExtras } from '../session.ts';
+import { formatDuration } from '../config/duration.ts';
 import { writeFileAtomic } from '../util/files.ts';
+import { decideStart, type RunState } from './run-lifecycle.ts';
 
 /** How often the current run is flushed to disk (ms). */
 export const FLUSH_INTERVAL_MS = 1000;
 /** /stats during a run is served from a result at most this old (ms). */
 const CACHE_MS = 200;
 
+/** What `start` did: began a run, or found the run of that name already going. */
+export interface StartAnswer {
+  session: ProbeSession;
+  /** False when the run of the name asked for was already going ("already running"). */
+  started: boolean;
+  /** Epoch ms of that run's start. */
+  startedAtEpochMs: number;
+}
+
+/** How a run ends: a `/stop` (or `--duration`, or the server's shutdown), or on its own. */
+type Ending = { interrupted?: boolean; endedBy?: ResultExtras['endedBy'] };
+
 /** Starts, stops and remembers runs. */
 export class RunController {
   readonly config: ZerodownConfig;
   private readonly file: string | undefined;
   private session: ProbeSession | undefined;
+  /** The name of `session`'s run (undefined: unnamed). */
+  private runName: string | undefined;
   private last: ResultDocument | undefined;
   private cached: { at: number; doc: ResultDocument } | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private durationTimer: NodeJS.Timeout | undefined;
+  private maxRunTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<ResultDocument> | undefined;
-  private starting: Promise<ProbeSession> | undefined;
+  private starting: { name: string | undefined; promise: Promise<ProbeSession> } | undefined;
   private readonly outcomeListeners = new Set<(o: ProbeOutcome, s: ProbeSession) => void>();
   private readonly stopListeners = new Set<(doc: ResultDocument) => void>();
   /** Epoch ms of the last start. */
@@ -57,21 +75,61 @@ export class RunController {
   }
 
   /**
-   * Starts a run; `ZD_RUN_ACTIVE` if one is going or starting. The check is synchronous, so of
-   * two calls at once exactly one starts a run. Resolves once probing has begun (after the
-   * connections are opened, see `ProbeSession.start`).
+   * Starts a run named `name` (undefined: unnamed) by the rules of `decideStart`: a plain start
+   * throws `ZD_RUN_ACTIVE` if a run is going, starting or stopping; a named one joins the run of
+   * its name, or ends a run of another name (`interrupted`, `endedBy: superseded`) and starts.
+   * The decision is synchronous, so of two calls at once exactly one starts a run. Resolves once
+   * probing has begun (after the connections are opened, see `ProbeSession.start`).
    */
-  start(): Promise<ProbeSession> {
-    if (this.starting || this.session?.running || this.stopping) {
-      throw new ZerodownError('ZD_RUN_ACTIVE', 'a run is already going: POST /stop first');
+  start(name?: string): Promise<StartAnswer> {
+    switch (decideStart(this.state(), name)) {
+      case 'conflict':
+        throw new ZerodownError(
+          'ZD_RUN_ACTIVE',
+          name === undefined
+            ? 'a run is already going: POST /stop first'
+            : `a run is already going${this.runName === undefined ? '' : ` (${this.runName})`}, started without a name: POST /stop first`,
+        );
+      case 'join': {
+        const joined = this.starting?.promise ?? Promise.resolve(this.session!);
+        return joined.then((session) => ({
+          session,
+          started: false,
+          startedAtEpochMs: this.startedAtEpochMs!,
+        }));
+      }
+      case 'wait': {
+        const busy: Promise<unknown> = this.starting?.promise ?? this.stopping!;
+        const again = () => this.start(name);
+        return busy.then(again, again);
+      }
+      case 'supersede':
+      case 'start':
+        return this.begin(name).then((session) => ({
+          session,
+          started: true,
+          startedAtEpochMs: this.startedAtEpochMs!,
+        }));
     }
-    const session = new ProbeSession(this.config);
-    session.onOutcome((o) => {
-      for (const l of this.outcomeListeners) l(o, session);
-    });
-    this.starting = (async () => {
+  }
+
+  /** Ends the run going on, if any (superseded by `name`), then starts the run `name`. */
+  private begin(name: string | undefined): Promise<ProbeSession> {
+    const superseded = this.session?.running ? this.runName : undefined;
+    const promise = (async () => {
+      if (superseded !== undefined) {
+        process.stderr.write(
+          `zerodown serve: run ${superseded} superseded by run ${name}: ending it (interrupted)\n`,
+        );
+        await this.endCurrent({ interrupted: true, endedBy: 'superseded' });
+      }
+      const session = new ProbeSession(this.config);
+      session.onOutcome((o) => {
+        for (const l of this.outcomeListeners) l(o, session);
+      });
       await session.start('probe');
       this.session = session;
+      this.runName = name;
       this.cached = undefined;
       this.startedAtEpochMs = Date.now();
       this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
@@ -80,15 +138,37 @@ export class RunController {
         this.durationTimer = setTimeout(() => void this.end(), this.config.durationMs);
         this.durationTimer.unref();
       }
+      if (this.config.maxRunMs > 0) {
+        this.maxRunTimer = setTimeout(() => this.endAbandoned(session), this.config.maxRunMs);
+        this.maxRunTimer.unref();
+      }
       this.flush();
       return session;
     })().finally(() => (this.starting = undefined));
-    return this.starting;
+    this.starting = { name, promise };
+    return promise;
+  }
+
+  /** Ends `session`'s run once it has gone on for `maxRunMs` with nobody stopping it. */
+  private endAbandoned(session: ProbeSession): void {
+    if (this.session !== session || !session.running || this.stopping) return;
+    process.stderr.write(
+      `zerodown serve: run${this.runName === undefined ? '' : ` ${this.runName}`} reached the maximum run length (${formatDuration(this.config.maxRunMs)}) with nobody stopping it: ending it (interrupted)\n`,
+    );
+    void this.endCurrent({ interrupted: true, endedBy: 'max-run' });
+  }
+
+  /** The state `decideStart` decides on. */
+  private state(): RunState {
+    if (this.starting) return { kind: 'starting', name: this.starting.name };
+    if (this.stopping) return { kind: 'stopping', name: this.runName };
+    if (this.session?.running) return { kind: 'running', name: this.runName };
+    return { kind: 'idle' };
   }
 
   /** Marks a phase of the current run (e.g. `deploy`), from now on; `ZD_NO_RUN_GOING` if none. */
   phase(name: string): void {
-    if (!this.current) throw noRunGoing();
+    if (!this.current) throw noRunGoing(this.last);
     this.current.beginPhase(name);
     this.cached = undefined;
   }
@@ -97,32 +177,60 @@ export class RunController {
    * Ends the current run (waiting for probes in flight) and returns its final result (`POST
    * /stop`); `ZD_NO_RUN_GOING` when no run is going, whether or not there was one before.
    */
-  async stop(extras: { interrupted?: boolean } = {}): Promise<ResultDocument> {
+  async stop(extras: Ending = {}): Promise<ResultDocument> {
     const doc = await this.end(extras);
-    if (!doc) throw noRunGoing();
+    if (!doc) throw noRunGoing(this.last);
     return doc;
+  }
+
+  /**
+   * Ends the run named `name` if it is going, and returns its final result (`POST /stop?name=`);
+   * when it has ended already (a retried call, or `--max-run` ended it) returns that result all
+   * the same. `ZD_RUN_NOT_FOUND` when `name` is neither the current nor the last run: a run of
+   * another name is never stopped by it.
+   */
+  async stopRun(name: string): Promise<ResultDocument> {
+    const state = this.state();
+    if (state.kind === 'starting' && state.name === name) {
+      await this.starting!.promise.catch(() => undefined);
+      return this.stopRun(name);
+    }
+    if ((state.kind === 'running' || state.kind === 'stopping') && state.name === name) {
+      const doc = await this.endCurrent();
+      if (doc) return doc;
+    }
+    if (this.last?.name === name) return this.last;
+    throw this.notFound(name);
   }
 
   /**
    * Ends the current run if one is going or starting, and resolves with its final result;
    * `undefined` when there is none (the server's shutdown and `--duration`: no error then).
    */
-  end(extras: { interrupted?: boolean } = {}): Promise<ResultDocument | undefined> {
+  end(extras: Ending = {}): Promise<ResultDocument | undefined> {
     if (this.stopping) return this.stopping;
     // A start that failed has no run to end (its caller got the error).
     if (this.starting) {
-      return this.starting.then(
+      return this.starting.promise.then(
         () => this.end(extras),
         () => undefined,
       );
     }
+    return this.endCurrent(extras);
+  }
+
+  /** Ends the session going on (not one that is starting); `undefined` when none is. */
+  private endCurrent(extras: Ending = {}): Promise<ResultDocument | undefined> {
+    if (this.stopping) return this.stopping;
     const session = this.session;
     if (!session?.running) return Promise.resolve(undefined);
     clearInterval(this.flushTimer);
     clearTimeout(this.durationTimer);
+    clearTimeout(this.maxRunTimer);
+    const name = this.runName;
     this.stopping = (async () => {
       await session.stop();
-      const doc = session.result(extras);
+      const doc = session.result({ ...extras, name });
       this.last = doc;
       this.cached = undefined;
       this.write(doc);
@@ -151,15 +259,41 @@ export class RunController {
     if (!s) return this.last;
     const now = performance.now();
     if (this.cached && now - this.cached.at < CACHE_MS) return this.cached.doc;
-    const doc = s.result();
+    const doc = s.result({ name: this.runName });
     this.cached = { at: now, doc };
     return doc;
+  }
+
+  /**
+   * The result of the run named `name`: live while it goes on, final once it has ended (a run
+   * that is stopping is waited for). `ZD_RUN_NOT_FOUND` when it is neither the current run nor
+   * the last one, so a controller never reads another rollout's verdict.
+   */
+  async statsOf(name: string): Promise<ResultDocument> {
+    if (this.runName === name) {
+      if (this.stopping) return this.stopping;
+      if (this.current) return this.stats()!;
+    }
+    if (this.last?.name === name) return this.last;
+    throw this.notFound(name);
+  }
+
+  private notFound(name: string): ZerodownError {
+    const current = this.current ? this.runName : undefined;
+    const known = [
+      ...(this.current ? [`the current run is ${current ?? 'unnamed'}`] : []),
+      ...(this.last ? [`the last run was ${this.last.name ?? 'unnamed'}`] : []),
+    ];
+    return new ZerodownError(
+      'ZD_RUN_NOT_FOUND',
+      `no run named ${name}: ${known.length > 0 ? known.join(', ') : 'there has been no run yet'}`,
+    );
   }
 
   private flush(): void {
     const s = this.current;
     if (!s) return;
-    const doc = s.result();
+    const doc = s.result({ name: this.runName });
     this.cached = { at: performance.now(), doc };
     this.write(doc);
   }
@@ -194,6 +328,10 @@ export class RunController {
   }
 }
 
-function noRunGoing(): ZerodownError {
-  return new ZerodownError('ZD_NO_RUN_GOING', 'no run is going: POST /start first');
+function noRunGoing(last: ResultDocument | undefined): ZerodownError {
+  const why =
+    last?.endedBy === 'max-run'
+      ? ' (the last run reached the maximum run length, serve --max-run, and ended)'
+      : '';
+  return new ZerodownError('ZD_NO_RUN_GOING', `no run is going${why}: POST /start first`);
 }
