@@ -29,7 +29,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    files: ['eslint.config.js', 'examples/**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
-# AWS CodeDeploy AfterAllowTraffic hook (a Lambda-less variant run from the pipeline's runner):
-# asks zerodown for the verdict of the run started before the deploy and reports it back, so a
-# deploy that dropped requests fails and CodeDeploy rolls it back.
-#   DEPLOYMENT_ID, LIFECYCLE_EVENT_HOOK_EXECUTION_ID: from the hook's event
-#   ZERODOWN_SERVER, ZERODOWN_TOKEN: the control server
-set -uo pipefail
-: "${DEPLOYMENT_ID:?}" "${LIFECYCLE_EVENT_HOOK_EXECUTION_ID:?}"
-if zerodown stats --fail --json "${ZERODOWN_RESULT:-zerodown-result.json}"; then
-  status=Succeeded
-else
-  status=Failed
-fi
-aws deploy put-lifecycle-event-hook-execution-status \
-  --deployment-id "$DEPLOYMENT_ID" \
-  --lifecycle-event-hook-execution-id "$LIFECYCLE_EVENT_HOOK_EXECUTION_ID" \
-  --status "$status"
-echo "zerodown: AfterAllowTraffic $status"
+# AWS CodeDeploy, EC2/On-Premises blue/green: an appspec.yml hook script for AfterAllowTraffic.
+# The CodeDeploy agent runs it on each replacement instance once traffic reaches it, and the
+# script's exit code is the hook's result: exit 1 on downtime fails the deployment (and rolls it
+# back when the deployment group rolls back on failure). No Lambda, no API call.
+#
+#   hooks:
+#     BeforeAllowTraffic: [{ location: scripts/before-allow-traffic.sh, timeout: 60 }]
+#     AfterAllowTraffic:  [{ location: scripts/after-allow-traffic.sh, timeout: 120 }]
+#
+# The run is named after the deployment (DEPLOYMENT_ID, set by the agent), so every instance
+# answers for this deployment's run only.
+#   ZERODOWN_SERVER, ZERODOWN_TOKEN: the control server (reachable from the instances)
+# ECS and Lambda deployments run hooks as Lambda functions instead: see hook-lambda.mjs.
+set -euo pipefail
+: "${DEPLOYMENT_ID:?set by the CodeDeploy agent}"
+zerodown stats --name "$DEPLOYMENT_ID" --fail --json "${ZERODOWN_RESULT:-zerodown-result.json}"

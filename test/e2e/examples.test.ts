@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { parseConfigText } from '../../src/config/load.ts';
@@ -32,7 +32,7 @@ import {
   type K8sObject,
   type PodSpec,
 } from '../helpers/kubernetes.ts';
-import { freePort, startServe, type ServeProcess } from '../helpers/serve.ts';
+import { freePort, type ServeProcess } from '../helpers/serve.ts';
 import { bash, exampleWorkdir, runGithubWorkflow, zerodownShimDir } from '../helpers/workflow.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -539,37 +539,109 @@ describe('progressive-delivery controllers: one run per rollout, rollout after r
     });
   });
 
-  test('CodeDeploy AfterAllowTraffic hook reports Succeeded, then Failed after downtime', async () => {
-    const serve = await startServe(['-u', target.url('/cd'), '--rate', '50']);
-    const bin = zerodownShimDir();
-    const calls = join(bin, 'aws-calls');
-    writeFileSync(join(bin, 'aws'), `#!/bin/sh\necho "$@" >> "${calls}"\n`, { mode: 0o755 });
-    const env = {
-      ...process.env,
-      PATH: `${bin}:${process.env.PATH}`,
-      ZERODOWN_SERVER: serve.url,
-      DEPLOYMENT_ID: 'd-123',
-      LIFECYCLE_EVENT_HOOK_EXECUTION_ID: 'h-456',
-    };
-    const hook = join(EXAMPLES, 'codedeploy/after-allow-traffic.sh');
-    const cwd = exampleWorkdir(EXAMPLES);
-    try {
-      await fetch(`${serve.url}/start`);
-      await sleep(300);
-      assert.equal((await bash(hook, { cwd, env })).code, 0);
-      await target.outage({ kind: 'status', status: 503 }, 200);
-      await sleep(200);
-      assert.equal((await bash(hook, { cwd, env })).code, 0);
-      const lines = readFileSync(calls, 'utf8').trim().split('\n');
-      assert.equal(lines.length, 2);
-      assert.match(
-        lines[0]!,
-        /--deployment-id d-123 --lifecycle-event-hook-execution-id h-456 --status Succeeded$/,
-      );
-      assert.match(lines[1]!, /--status Failed$/);
-    } finally {
-      await serve.stop();
-    }
+  describe('AWS CodeDeploy (examples/codedeploy)', () => {
+    const headers = { authorization: `Bearer ${token}` };
+
+    test('EC2/On-Premises: the appspec hook scripts, two instances, two deployments: exit 0, then exit 1 after downtime', async () => {
+      const env = {
+        ...process.env,
+        PATH: `${zerodownShimDir()}:${process.env.PATH}`,
+        ZERODOWN_SERVER: pod.url,
+        ZERODOWN_TOKEN: token,
+      };
+      const cwd = exampleWorkdir(EXAMPLES);
+      const hook = (file: string, deployment: string) =>
+        bash(join(EXAMPLES, 'codedeploy', file), {
+          cwd,
+          env: { ...env, DEPLOYMENT_ID: deployment },
+        });
+      for (const [deployment, outage] of [
+        ['d-CLEAN0001', false],
+        ['d-OUTAGE002', true],
+      ] as const) {
+        // Every replacement instance runs the hooks: the first start begins the run, the other joins.
+        const starts = [
+          await hook('before-allow-traffic.sh', deployment),
+          await hook('before-allow-traffic.sh', deployment),
+        ];
+        assert.deepEqual(
+          starts.map((r) => r.code),
+          [0, 0],
+          starts[0]!.stderr + starts[1]!.stderr,
+        );
+        assert.match(starts[0]!.stdout, /^Started load at /);
+        assert.match(starts[1]!.stdout, new RegExp(`^Already running ${deployment}: `));
+        await sleep(300);
+        if (outage) await target.outage({ kind: 'status', status: 503 }, 200);
+        await sleep(300);
+        const after = await hook('after-allow-traffic.sh', deployment);
+        assert.equal(after.code, outage ? 1 : 0, after.stdout + after.stderr);
+        assert.match(after.stdout, outage ? /Downtime happened/ : /No downtime happened/);
+      }
+    });
+
+    test('ECS/Lambda: the hook Lambda reports Succeeded, then Failed for a deployment with downtime', async () => {
+      const { makeHandler } = (await import(
+        pathToFileURL(join(EXAMPLES, 'codedeploy/hook-lambda.mjs')).href
+      )) as {
+        makeHandler: (options: {
+          server: string;
+          token: string;
+          step: string;
+          putStatus: (input: Record<string, string>) => Promise<unknown>;
+          log: (line: string) => void;
+        }) => (event: Record<string, string>) => Promise<string>;
+      };
+      const reported: Record<string, string>[] = [];
+      const lines: string[] = [];
+      const hook = (step: string) =>
+        makeHandler({
+          server: pod.url,
+          token,
+          step,
+          putStatus: (input) => Promise.resolve(reported.push(input)),
+          log: (line) => lines.push(line),
+        });
+      for (const [id, outage] of [
+        ['d-LAMBDA001', false],
+        ['d-LAMBDA002', true],
+      ] as const) {
+        const event = { DeploymentId: id, LifecycleEventHookExecutionId: `hook-${id}` };
+        assert.equal(await hook('start')(event), 'Succeeded');
+        await sleep(300);
+        if (outage) await target.outage({ kind: 'reset' }, 200);
+        await sleep(300);
+        assert.equal(
+          await hook('verdict')(event),
+          outage ? 'Failed' : 'Succeeded',
+          lines.join('\n'),
+        );
+      }
+      assert.deepEqual(reported, [
+        {
+          deploymentId: 'd-LAMBDA001',
+          lifecycleEventHookExecutionId: 'hook-d-LAMBDA001',
+          status: 'Succeeded',
+        },
+        {
+          deploymentId: 'd-LAMBDA001',
+          lifecycleEventHookExecutionId: 'hook-d-LAMBDA001',
+          status: 'Succeeded',
+        },
+        {
+          deploymentId: 'd-LAMBDA002',
+          lifecycleEventHookExecutionId: 'hook-d-LAMBDA002',
+          status: 'Succeeded',
+        },
+        {
+          deploymentId: 'd-LAMBDA002',
+          lifecycleEventHookExecutionId: 'hook-d-LAMBDA002',
+          status: 'Failed',
+        },
+      ]);
+      // The verdict step ended the run: nothing is left going for the next deployment.
+      assert.equal((await fetch(`${pod.url}/stop`, { method: 'POST', headers })).status, 409);
+    });
   });
 });
 
