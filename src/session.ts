@@ -5,6 +5,7 @@
 import { EndpointStats } from './analysis/endpoint-stats.ts';
 import { markDegraded } from './guard/degraded.ts';
 import { decideOutcome } from './outcome.ts';
+import { redactTree } from './redact.ts';
 import type { ZerodownConfig } from './config/resolve.ts';
 import { ProbeEngine } from './probe/engine.ts';
 import type { ProbeOutcome } from './probe/outcome.ts';
@@ -18,6 +19,9 @@ import {
 } from './result.ts';
 import { VERSION } from './version.ts';
 import { round3 } from './analysis/histogram.ts';
+
+/** Result keys whose values are data, not text (left alone by redaction). */
+const OPAQUE = new Set(['histogram', 'timeline']);
 
 /** Extra parts of the result a caller (run, server) adds. */
 export interface ResultExtras {
@@ -156,7 +160,8 @@ export class ProbeSession {
     if (extras.interrupted) doc.interrupted = true;
     if (extras.blocked) doc.blocked = extras.blocked;
     doc.verdict = decideOutcome(doc).verdict;
-    return doc;
+    // Commands, reasons and rollback output are free text: no known secret leaves in them.
+    return redactTree(doc, c.redactor, OPAQUE);
   }
 
   private accept(o: ProbeOutcome): void {

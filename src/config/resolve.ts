@@ -249,6 +249,8 @@ function resolveEndpoint(
   const version =
     o.versionHeader !== undefined ? { header: o.versionHeader } : (e.version ?? d.version);
   const headers = lowerKeys({ ...d.headers, ...e.headers });
+  const basic = basicAuthOf(url);
+  if (basic !== undefined) headers.authorization ??= basic;
   let body: string | undefined;
   if (typeof e.body === 'string') body = e.body;
   else if (e.body !== undefined) {
@@ -275,6 +277,14 @@ function resolveEndpoint(
     versionHeader: version?.header?.toLowerCase(),
     versionJson: version?.json,
   };
+}
+
+/** `https://user:pass@host`: credentials go as HTTP Basic auth, as curl sends them. */
+function basicAuthOf(url: string): string | undefined {
+  const u = new URL(url);
+  if (u.username === '' && u.password === '') return undefined;
+  const credentials = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
 }
 
 function lowerKeys(h: Readonly<Record<string, string>>): Record<string, string> {

@@ -61,7 +61,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500)
       return sendError(reply, requestErrorCode(status), err.message);
-    process.stderr.write(`zerodown serve: ${err.stack ?? String(err)}\n`);
+    const text = controller.config.redactor.text(err.stack ?? String(err));
+    process.stderr.write(`zerodown serve: ${text}\n`);
     return sendError(reply, 'ZD_INTERNAL', 'internal error (a bug in zerodown)');
   });
   app.setNotFoundHandler((req, reply) =>
@@ -75,8 +76,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     url: '/start',
     handler: async (_req, reply) => {
       await controller.start();
+      const config = controller.config;
       const target =
-        controller.config.baseUrl ?? controller.config.endpoints.map((e) => e.url).join(', ');
+        config.baseUrl === undefined
+          ? config.endpoints.map((e) => e.displayUrl).join(', ')
+          : config.redactor.url(config.baseUrl);
       return reply
         .type('text/plain')
         .send(`Started load at ${controller.startedAtEpochMs} towards ${target}\n`);
