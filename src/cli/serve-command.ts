@@ -82,7 +82,7 @@ export function registerServe(program: Command, exit: (code: number) => void): v
         );
         delivering.add(sending);
       });
-      const app = buildServer({ controller, token, renderHtml });
+      const app = buildServer({ controller, token, renderHtml, host: flags.host });
       try {
         await app.listen({ port, host: flags.host });
       } catch (err) {

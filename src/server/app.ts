@@ -10,6 +10,7 @@ import { decideOutcome } from '../outcome.ts';
 import { renderText } from '../report/text.ts';
 import type { ResultDocument } from '../result.ts';
 import { bearerChecker } from './auth.ts';
+import { refuseFromBrowser } from './browser-guard.ts';
 import { registerDashboard, ViewAccess } from './dashboard.ts';
 import { createMetrics } from './metrics.ts';
 import type { RunController } from './run-controller.ts';
@@ -19,6 +20,8 @@ export interface ServerOptions {
   controller: RunController;
   /** Every route but /healthz needs `Authorization: Bearer <token>`. */
   token?: string | undefined;
+  /** The address the server is bound to (a `Host` naming it is accepted without a token). */
+  host?: string | undefined;
   /** Renders the HTML report (`/report`); text when not given. */
   renderHtml?: ((doc: ResultDocument) => string) | undefined;
 }
@@ -40,7 +43,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const views = authorized === undefined ? undefined : new ViewAccess(authorized);
 
   app.addHook('onRequest', async (req, reply) => {
-    if (!authorized || req.url === '/healthz') return;
+    if (!authorized) {
+      const refused = refuseFromBrowser(req, options.host ?? '127.0.0.1');
+      return refused === undefined ? undefined : sendError(reply, 'ZD_FORBIDDEN', refused);
+    }
+    if (req.url === '/healthz') return;
     if (!authorized(req.headers.authorization)) {
       if (views?.admits(req)) return;
       const traded = views?.trade(req, reply);
