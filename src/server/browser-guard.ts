@@ -7,8 +7,8 @@
  * - a `Host` that is not a loopback name or the address it is bound to (DNS rebinding);
  * - a request a browser marks as cross-site (`Sec-Fetch-Site: cross-site | same-site`) or whose
  *   `Origin` is not the server itself;
- * - a state-changing request by GET from a browser (any `Origin`, `Referer` or `Sec-Fetch-*`
- *   header): `curl http://127.0.0.1:8080/start`, which sends none, keeps working.
+ * - a state-changing request by GET from a browser (an `Origin`, `Referer`, `Sec-Fetch-Site` or
+ *   `Sec-Fetch-Dest` header): `curl http://127.0.0.1:8080/start`, which sends none, keeps working.
  *
  * With a token, every request but /healthz needs it (auth.ts), which no page can forge. Pure.
  */
@@ -38,10 +38,13 @@ export function refuseFromBrowser(
     return `a request from the page at ${origin}: refused without a token`;
   }
   if (origin === 'null') return 'a request from an opaque origin: refused without a token';
+  // Browsers send Sec-Fetch-Site and -Dest with every request; Node's fetch sends only
+  // `sec-fetch-mode: cors`, so that one alone says nothing.
   const fromBrowser =
     origin !== undefined ||
     req.headers.referer !== undefined ||
-    Object.keys(req.headers).some((h) => h.startsWith('sec-fetch-'));
+    req.headers['sec-fetch-site'] !== undefined ||
+    req.headers['sec-fetch-dest'] !== undefined;
   if (req.method === 'GET' && STATE_CHANGING_GET.has(path) && fromBrowser) {
     return `GET ${path} from a browser changes state: use POST, or curl`;
   }

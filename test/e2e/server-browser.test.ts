@@ -85,6 +85,7 @@ describe('a control server without a token, and the browser on the same machine'
       ['POST', '/start', { 'sec-fetch-site': 'cross-site', origin: 'http://evil.example' }],
       ['POST', '/start', { origin: 'null' }],
       ['GET', '/start', { 'sec-fetch-mode': 'no-cors', 'sec-fetch-site': 'same-site' }],
+      ['GET', '/start', { 'sec-fetch-dest': 'image', 'sec-fetch-site': 'same-origin' }],
       ['GET', '/start', { referer: 'http://localhost:1/page' }],
       ['GET', '/stats', { host: 'rebound.evil.example:8080' }],
       ['POST', '/start', { host: 'rebound.evil.example' }],
@@ -95,6 +96,8 @@ describe('a control server without a token, and the browser on the same machine'
       assert.equal((JSON.parse(r.body) as { code: string }).code, 'ZD_FORBIDDEN');
     }
     assert.equal((await fetch(`${serve.url}/stats`)).status, 404, 'still no run');
+    // Node's fetch (sec-fetch-mode: cors, nothing else) is a script, not a page.
+    assert.equal((await fetch(`${serve.url}/stats`)).status, 404);
     const health = await raw(`${serve.url}/healthz`, 'GET', { host: 'anything.example' });
     assert.equal(health.status, 200, '/healthz answers any probe (Kubernetes uses the pod IP)');
   });
