@@ -2,7 +2,7 @@
  * Options shared by `run` and `probe` (contract §1), and turning them into config overrides.
  */
 import { Option, type Command } from 'commander';
-import { parseDuration } from '../config/duration.ts';
+import { readDuration } from '../config/duration.ts';
 import { loadConfig } from '../config/load.ts';
 import type { ConfigOverrides, ZerodownConfig } from '../config/resolve.ts';
 import { ZerodownError } from '../errors.ts';
@@ -78,28 +78,27 @@ export function configFromFlags(flags: SharedFlags): ZerodownConfig {
     abortOnDowntimeMs: flagDuration('--abort-on-downtime', flags.abortOnDowntime),
     override: flags.override,
   };
-  return loadConfig({ file: flags.config, overrides });
+  return loadConfig({
+    file: flags.config,
+    overrides,
+    announce: (line) => process.stderr.write(`zerodown: ${line}\n`),
+  });
 }
 
 /** Parses a duration flag; undefined stays undefined. */
 export function flagDuration(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    throw new ZerodownError(
-      'ZD_USAGE',
-      `${flag}: not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 2s, 1.5m)`,
-    );
-  }
-  return ms;
+  const r = readDuration(value);
+  if ('error' in r) throw new ZerodownError('ZD_USAGE', `${flag}: ${r.error}`);
+  return r.ms;
 }
 
 function parseRate(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 100_000) {
+  if (!Number.isFinite(n) || n < 1 / 3600 || n > 100_000) {
     throw new ZerodownError(
       'ZD_USAGE',
-      `--rate: expected probes per second above 0, got ${JSON.stringify(value)}`,
+      `--rate: expected probes per second from 1 an hour (0.000278) to 100000, got ${JSON.stringify(value)}`,
     );
   }
   return n;

@@ -139,6 +139,9 @@ export interface ConfigOverrides extends GuardOverrides {
   html?: string | undefined;
 }
 
+/** The longest probe deadline: a probe is a health check, not a download. */
+const MAX_TIMEOUT_MS = 600_000;
+
 /** Defaults of the contract (§1, §2). */
 export const DEFAULTS = {
   rate: 10,
@@ -244,6 +247,7 @@ function resolveEndpoint(
   const url = resolveUrl(e.url, baseUrl, `${field}.url`);
   const timeoutMs = o.timeoutMs ?? e.timeout ?? d.timeout ?? DEFAULTS.timeoutMs;
   if (timeoutMs <= 0) throw configError(`${field}.timeout`, 'must be more than 0');
+  if (timeoutMs > MAX_TIMEOUT_MS) throw configError(`${field}.timeout`, 'at most 10m');
   const expect = { ...d.expect, ...e.expect };
   // --version-header wins over the file; an endpoint's `version:` over the defaults' one.
   const version =
