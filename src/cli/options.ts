@@ -6,9 +6,10 @@ import { readDuration } from '../config/duration.ts';
 import { loadConfig } from '../config/load.ts';
 import type { ConfigOverrides, ZerodownConfig } from '../config/resolve.ts';
 import { ZerodownError } from '../errors.ts';
+import { addRequestOptions, requestOverrides, type RequestFlags } from './request-flags.ts';
 
 /** Raw values commander hands over. */
-export interface SharedFlags {
+export interface SharedFlags extends RequestFlags {
   config?: string;
   rollback?: string;
   abortOnDowntime?: string;
@@ -37,6 +38,7 @@ export function addSharedOptions(cmd: Command, phases: boolean): Command {
     .option('-u, --url <url>', 'an endpoint to probe, repeatable; its name is its path', collect)
     .option('-r, --rate <n>', 'probes per second for each endpoint (default 10)')
     .option('-t, --timeout <dur>', 'a probe with no complete response by then fails (default 2s)');
+  addRequestOptions(cmd);
   if (phases) {
     cmd
       .option('--warmup <dur>', 'probing before the deploy command starts (default 5s)')
@@ -62,6 +64,7 @@ export function addSharedOptions(cmd: Command, phases: boolean): Command {
 /** Loads the config with the flags applied (a flag wins over the file). */
 export function configFromFlags(flags: SharedFlags): ZerodownConfig {
   const overrides: ConfigOverrides = {
+    ...requestOverrides(flags),
     url: flags.url,
     rate: flags.rate === undefined ? undefined : parseRate(flags.rate),
     timeoutMs: flagDuration('--timeout', flags.timeout),

@@ -133,6 +133,14 @@ export interface ConfigOverrides extends GuardOverrides {
   durationMs?: number | undefined;
   connection?: 'keepalive' | 'fresh' | undefined;
   versionHeader?: string | undefined;
+  /** `-H`: request headers (lower-case names) over the config's. */
+  headers?: Readonly<Record<string, string>> | undefined;
+  /** `-X`: the request method. */
+  method?: string | undefined;
+  /** `--body`: the request body. */
+  body?: string | undefined;
+  /** `--expect-status`: accepted statuses. */
+  expectStatus?: readonly StatusRange[] | undefined;
   json?: string | undefined;
   markdown?: string | undefined;
   junit?: string | undefined;
@@ -252,12 +260,13 @@ function resolveEndpoint(
   // --version-header wins over the file; an endpoint's `version:` over the defaults' one.
   const version =
     o.versionHeader !== undefined ? { header: o.versionHeader } : (e.version ?? d.version);
-  const headers = lowerKeys({ ...d.headers, ...e.headers });
+  const headers = lowerKeys({ ...d.headers, ...e.headers, ...o.headers });
   const basic = basicAuthOf(url);
   if (basic !== undefined) headers.authorization ??= basic;
-  let body: string | undefined;
-  if (typeof e.body === 'string') body = e.body;
-  else if (e.body !== undefined) {
+  // `--body` wins over the file's, sent as given (set its content-type with -H, as with curl).
+  let body = o.body;
+  if (body === undefined && typeof e.body === 'string') body = e.body;
+  else if (body === undefined && e.body !== undefined) {
     body = JSON.stringify(e.body);
     headers['content-type'] ??= 'application/json';
   }
@@ -265,14 +274,14 @@ function resolveEndpoint(
     name: e.name ?? '',
     url,
     displayUrl: url,
-    method: e.method ?? d.method ?? (body === undefined ? 'GET' : 'POST'),
+    method: o.method ?? e.method ?? d.method ?? (body === undefined ? 'GET' : 'POST'),
     headers,
     body,
     rate: o.rate ?? e.rate ?? d.rate ?? DEFAULTS.rate,
     timeoutMs,
     connection: o.connection ?? e.connection ?? d.connection ?? 'keepalive',
     expect: {
-      status: expect.status ?? DEFAULTS.status,
+      status: o.expectStatus ?? expect.status ?? DEFAULTS.status,
       bodyContains: expect.bodyContains,
       maxLatencyMs: expect.maxLatency,
       headers: expect.headers ? lowerKeys(expect.headers) : undefined,

@@ -13,17 +13,30 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../helpers/cli.ts';
 
-/** A local server that records every request's path and headers and answers 200. */
+interface Seen {
+  path: string;
+  method: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A local server that records every request and answers 200 (see the paths below). */
 async function recorder(): Promise<{
   url: string;
-  seen: { path: string; headers: http.IncomingHttpHeaders }[];
+  seen: Seen[];
   close: () => void;
 }> {
-  const seen: { path: string; headers: http.IncomingHttpHeaders }[] = [];
+  const seen: Seen[] = [];
   const server = http.createServer((req, res) => {
-    seen.push({ path: req.url ?? '', headers: req.headers });
-    req.resume();
-    req.on('end', () => res.end('ok'));
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      seen.push({ path: req.url ?? '', method: req.method ?? '', headers: req.headers, body });
+      // /created answers 201; /auth wants a bearer token; anything else 200.
+      if (req.url === '/created') res.statusCode = 201;
+      if (req.url === '/auth' && req.headers.authorization !== 'Bearer t0ken') res.statusCode = 401;
+      res.end('ok');
+    });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -150,5 +163,63 @@ notify: { on: always, webhook: { url: ${hook.url}/hook } }
     assert.match(r.stderr, /^zerodown: config: zerodown\.yml$/m);
     assert.ok(target.seen.some((s) => s.path === '/from-file'));
     assert.equal(hook.seen.length, 1);
+  });
+});
+
+describe('request flags, as curl spells them', () => {
+  let target: Awaited<ReturnType<typeof recorder>>;
+  before(async () => (target = await recorder()));
+  after(() => target.close());
+  const probe = (...args: string[]) =>
+    runCli(['probe', '-r', '20', '--duration', '300ms', '--no-progress', ...args]);
+
+  test('-H, -X, --body and --expect-status reach the target and judge its answers', async () => {
+    const r = await probe(
+      '-u',
+      `${target.url}/created`,
+      '-H',
+      'Authorization: Bearer t0ken',
+      '-H',
+      'content-type: application/json',
+      '-X',
+      'put',
+      '--body',
+      '{"ping":true}',
+      '--expect-status',
+      '201,204',
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const sent = target.seen.filter((s) => s.path === '/created');
+    assert.ok(sent.length >= 3);
+    for (const s of sent) {
+      assert.equal(s.method, 'PUT');
+      assert.equal(s.headers.authorization, 'Bearer t0ken');
+      assert.equal(s.headers['content-type'], 'application/json');
+      assert.equal(s.body, '{"ping":true}');
+    }
+    // The same answers against the default expectation's neighbour: 201 is not 200.
+    const strict = await probe('-u', `${target.url}/created`, '--expect-status', '200');
+    assert.equal(strict.code, 1, strict.stdout);
+    assert.match(strict.stdout, /201 x\d+/);
+  });
+
+  test('a malformed flag is exit 2 naming it', async () => {
+    for (const [flag, value, message] of [
+      ['-H', 'no colon here', /^zerodown: --header: expected 'Name: value', got "no colon here"$/m],
+      ['-X', 'FETCH', /^zerodown: --method: expected one of GET, HEAD/m],
+      ['--expect-status', '200,999', /^zerodown: --expect-status: not a status or range: "999"/m],
+      ['--body', '@/no/such/file', /^zerodown: --body: cannot read \/no\/such\/file/m],
+    ] as const) {
+      const r = await probe('-u', `${target.url}/x`, flag, value);
+      assert.equal(r.code, 2, `${flag} ${value}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+  });
+
+  test('wait -H: a readiness gate that must authenticate', async () => {
+    const args = ['wait', '--url', `${target.url}/auth`, '--timeout', '1s', '--interval', '100ms'];
+    assert.equal((await runCli(args)).code, 1, 'without the token: never ready');
+    const r = await runCli([...args, '-H', 'Authorization: Bearer t0ken']);
+    assert.equal(r.code, 0, r.stderr);
   });
 });
