@@ -46,6 +46,8 @@ const MAX_ALIASES = 100;
 function parseTree(text: string, source: string): unknown {
   const fail = (what: string, where = '') =>
     configError('', `${source}: not valid YAML/JSON${where}: ${what}`);
+  const deep = deepText(text);
+  if (deep !== undefined) throw fail(`nested deeper than ${MAX_DEPTH} levels${deep}`);
   try {
     const doc = loadYaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
     if (doc.errors.length > 0) {
@@ -67,6 +69,46 @@ function parseTree(text: string, source: string): unknown {
 
 /** Nesting a config may have: the deepest real setting is about 6 levels down. */
 const MAX_DEPTH = 32;
+
+/**
+ * A cheap look at the text before the YAML parser sees it, which takes seconds on a megabyte of
+ * `[[[[` or `- - - -`: where flow brackets (outside quotes and comments) or a line's leading
+ * `- ` / `? ` markers nest deeper than `MAX_DEPTH`, ` at line N`; else undefined.
+ */
+function deepText(text: string): string | undefined {
+  let depth = 0;
+  let line = 1;
+  let quote: string | undefined;
+  let comment = false;
+  let lineStart = true;
+  let markers = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') {
+      line++;
+      comment = false;
+      lineStart = true;
+      markers = 0;
+      continue;
+    }
+    if (comment) continue;
+    if (quote !== undefined) {
+      if (c === quote) quote = undefined;
+      continue;
+    }
+    if (lineStart && (c === '-' || c === '?') && (text[i + 1] === ' ' || text[i + 1] === '\t')) {
+      if (++markers > MAX_DEPTH) return ` at line ${line}`;
+      continue;
+    }
+    if (c !== ' ' && c !== '\t') lineStart = false;
+    if (c === '#') comment = true;
+    else if (c === '"' || c === "'") quote = c;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_DEPTH) return ` at line ${line}`;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
 
 /** A recursive alias (a cycle) or nesting past `MAX_DEPTH`, said in words; else undefined. */
 function shapeProblem(tree: unknown): string | undefined {
