@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -184,7 +184,12 @@ describe('the action against a real target', () => {
         ],
       );
       assert.match(readFileSync(join(cwd, r.outputs.html), 'utf8'), /^<!doctype html>/i);
-      assert.match(readFileSync(join(cwd, r.outputs.junit), 'utf8'), /<testsuites /);
+      // The machine that probed, in the document and as JUnit's hostname.
+      assert.equal(doc.host, hostname());
+      assert.match(
+        readFileSync(join(cwd, r.outputs.junit), 'utf8'),
+        new RegExp(`<testsuite [^>]*hostname="${hostname()}"`),
+      );
       assert.match(readFileSync(join(cwd, r.outputs.markdown), 'utf8'), /\/a/);
       assert.match(readFileSync(summary, 'utf8'), /\/a/, 'the job summary');
       assert.match(r.stdout, /^::error /m, 'an annotation');
