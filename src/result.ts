@@ -277,6 +277,8 @@ export interface GuardRecord {
 export interface ResultDocument {
   schemaVersion: number;
   tool: { name: 'zerodown'; version: string };
+  /** The host name of the machine that probed (`os.hostname()`); absent in documents before 0.2. */
+  host?: string;
   /** Decided by `decideOutcome` from the facts below; agrees with the exit code. */
   verdict: RunVerdict;
   running: boolean;

@@ -2,6 +2,7 @@
  * A probing session: the engine plus one `EndpointStats` per endpoint, the run's phases, and the
  * result document built from them at any moment (live or final).
  */
+import { hostname } from 'node:os';
 import { EndpointStats } from './analysis/endpoint-stats.ts';
 import { markDegraded } from './guard/degraded.ts';
 import { decideOutcome } from './outcome.ts';
@@ -36,6 +37,8 @@ export class ProbeSession {
   readonly config: ZerodownConfig;
   readonly stats: readonly EndpointStats[];
   private readonly engine: ProbeEngine;
+  /** The machine that probes, for the document's `host`. */
+  private readonly host = hostname();
   private readonly phaseList: PhaseSpan[] = [];
   private readonly listeners = new Set<(o: ProbeOutcome) => void>();
   private waiters: { untilMs: number; resolve: () => void }[] = [];
@@ -141,6 +144,7 @@ export class ProbeSession {
     const doc: ResultDocument = {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'zerodown', version: VERSION },
+      host: this.host,
       verdict: 'pass',
       running: this.running,
       startedAt: (this.startedAtDate ?? new Date()).toISOString(),
