@@ -281,6 +281,8 @@ export interface ResultDocument {
   host?: string;
   /** Decided by `decideOutcome` from the facts below; agrees with the exit code. */
   verdict: RunVerdict;
+  /** A control-server run's name (`/start?name=`: a rollout's revision), when it was given one. */
+  name?: string;
   running: boolean;
   /** Ended early by SIGINT/SIGTERM (or the control server died): the numbers are partial. */
   interrupted?: boolean;

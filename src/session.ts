@@ -30,6 +30,8 @@ export interface ResultExtras {
   guard?: GuardRecord | undefined;
   interrupted?: boolean | undefined;
   blocked?: { reason: string } | undefined;
+  /** The run's name (a control-server run started with `/start?name=`). */
+  name?: string | undefined;
 }
 
 /** One probing session from `start()` to `stop()`. */
@@ -163,6 +165,7 @@ export class ProbeSession {
     if (extras.guard) doc.guard = extras.guard;
     if (extras.interrupted) doc.interrupted = true;
     if (extras.blocked) doc.blocked = extras.blocked;
+    if (extras.name !== undefined) doc.name = extras.name;
     doc.verdict = decideOutcome(doc).verdict;
     // Commands, reasons and rollback output are free text: no known secret leaves in them.
     return redactTree(doc, c.redactor, OPAQUE);

@@ -11,7 +11,7 @@ import { renderHtml } from '../report/html.ts';
 import { isLoopback } from '../server/auth.ts';
 import { sleep } from '../util/sleep.ts';
 import { writeFileAtomic } from '../util/files.ts';
-import { addSharedOptions, configFromFlags, type SharedFlags } from './options.ts';
+import { addSharedOptions, configFromFlags, flagDuration, type SharedFlags } from './options.ts';
 import { writeReports } from './outputs.ts';
 import { claimPidFile, refuseIfRunning } from './pid-file.ts';
 
@@ -21,6 +21,7 @@ interface ServeFlags extends SharedFlags {
   token?: string;
   dataDir: string;
   detach?: boolean;
+  maxRun?: string;
   pidFile?: string;
   logFile?: string;
 }
@@ -38,6 +39,7 @@ export function registerServe(program: Command, exit: (code: number) => void): v
     .option('--token <token>', 'bearer token every route but /healthz needs (or ZERODOWN_TOKEN)')
     .option('--data-dir <dir>', 'where the current run is saved every second', '.zerodown')
     .option('--detach', 'start in the background, wait until it answers, and return')
+    .option('--max-run <dur>', 'end a run nobody stops after this long (0: never; default 1h)')
     .option(
       '--pid-file <file>',
       'where the pid goes while it runs (with --detach: default <data-dir>/serve.pid)',
@@ -69,11 +71,15 @@ export function registerServe(program: Command, exit: (code: number) => void): v
       if (flags.pidFile) claimPidFile(resolve(flags.pidFile));
       // Loaded here, not at the top: the server's dependencies (fastify, prom-client) would
       // cost every other command tens of MB of memory.
-      const [{ buildServer }, { RunController }] = await Promise.all([
+      const [{ buildServer }, { RunController, DEFAULT_MAX_RUN_MS }] = await Promise.all([
         import('../server/app.ts'),
         import('../server/run-controller.ts'),
       ]);
-      const controller = new RunController(config, flags.dataDir);
+      const controller = new RunController(
+        config,
+        flags.dataDir,
+        flagDuration('--max-run', flags.maxRun) ?? DEFAULT_MAX_RUN_MS,
+      );
       // Each run's end: the other report files (the controller writes the JSON) and notifications.
       const delivering = new Set<Promise<unknown>>();
       controller.onStop((doc) => {

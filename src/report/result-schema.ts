@@ -159,6 +159,7 @@ export const resultSchema = z.looseObject({
   schemaVersion: z.literal(1),
   tool: z.looseObject({ name: z.literal('zerodown'), version: text }),
   verdict: text,
+  name: text.optional(),
   running: z.boolean(),
   interrupted: z.boolean().optional(),
   blocked: z.looseObject({ reason: text }).optional(),
