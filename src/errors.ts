@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   ZD_SERVER: { exitCode: EXIT.usage, httpStatus: 502 },
   /** Control server: the request has no valid `Authorization: Bearer <token>`. */
   ZD_UNAUTHORIZED: { exitCode: EXIT.usage, httpStatus: 401 },
+  /** Control server without a token: a request from a web page (cross-site, foreign Host, GET /start). */
+  ZD_FORBIDDEN: { exitCode: EXIT.usage, httpStatus: 403 },
   /** Control server: no such route. */
   ZD_NOT_FOUND: { exitCode: EXIT.usage, httpStatus: 404 },
   /** Control server: a malformed request (bad JSON body, bad URL, wrong Content-Length…). */

@@ -137,6 +137,7 @@ export class Redactor {
 
   /** Free text with every URL in it masked and every known secret value blotted out. */
   text(text: string): string {
+    if (this.values.length === 0 && !text.includes('://')) return text;
     let out = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi, (u) => this.url(u));
     for (const v of this.values) {
       out = out.split(v).join(MASK);
@@ -145,6 +146,26 @@ export class Redactor {
     }
     return out;
   }
+}
+
+/**
+ * Every string in a JSON tree passed through `redactor.text`, in place; `skip` names keys whose
+ * values are left alone (opaque data such as an encoded histogram). Returns the tree.
+ */
+export function redactTree<T>(tree: T, redactor: Redactor, skip: ReadonlySet<string>): T {
+  const walk = (node: unknown): unknown => {
+    if (typeof node === 'string') return redactor.text(node);
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) node[i] = walk(node[i]);
+    } else if (node !== null && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        if (!skip.has(key)) record[key] = walk(record[key]);
+      }
+    }
+    return node;
+  };
+  return walk(tree) as T;
 }
 
 function decodeSafe(s: string): string {

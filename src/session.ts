@@ -2,9 +2,11 @@
  * A probing session: the engine plus one `EndpointStats` per endpoint, the run's phases, and the
  * result document built from them at any moment (live or final).
  */
+import { hostname } from 'node:os';
 import { EndpointStats } from './analysis/endpoint-stats.ts';
 import { markDegraded } from './guard/degraded.ts';
 import { decideOutcome } from './outcome.ts';
+import { redactTree } from './redact.ts';
 import type { ZerodownConfig } from './config/resolve.ts';
 import { ProbeEngine } from './probe/engine.ts';
 import type { ProbeOutcome } from './probe/outcome.ts';
@@ -19,13 +21,16 @@ import {
 import { VERSION } from './version.ts';
 import { round3 } from './analysis/histogram.ts';
 
+/** Result keys whose values are data, not text (left alone by redaction). */
+const OPAQUE = new Set(['histogram', 'timeline']);
+
 /** Extra parts of the result a caller (run, server) adds. */
 export interface ResultExtras {
   deploy?: DeployRecord | undefined;
   guard?: GuardRecord | undefined;
   interrupted?: boolean | undefined;
   blocked?: { reason: string } | undefined;
-  /** Control server: the run's name. */
+  /** The run's name (a control-server run started with `/start?name=`). */
   name?: string | undefined;
   /** Control server: why the run ended without a `/stop` (pass `interrupted` too). */
   endedBy?: 'superseded' | 'max-run' | undefined;
@@ -36,6 +41,8 @@ export class ProbeSession {
   readonly config: ZerodownConfig;
   readonly stats: readonly EndpointStats[];
   private readonly engine: ProbeEngine;
+  /** The machine that probes, for the document's `host`. */
+  private readonly host = hostname();
   private readonly phaseList: PhaseSpan[] = [];
   private readonly listeners = new Set<(o: ProbeOutcome) => void>();
   private waiters: { untilMs: number; resolve: () => void }[] = [];
@@ -141,9 +148,9 @@ export class ProbeSession {
     const doc: ResultDocument = {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'zerodown', version: VERSION },
+      host: this.host,
       verdict: 'pass',
       running: this.running,
-      ...(extras.name === undefined ? {} : { name: extras.name }),
       startedAt: (this.startedAtDate ?? new Date()).toISOString(),
       endedAt: this.endedAtDate?.toISOString() ?? null,
       durationMs: round3(now),
@@ -161,8 +168,10 @@ export class ProbeSession {
     if (extras.interrupted) doc.interrupted = true;
     if (extras.endedBy) doc.endedBy = extras.endedBy;
     if (extras.blocked) doc.blocked = extras.blocked;
+    if (extras.name !== undefined) doc.name = extras.name;
     doc.verdict = decideOutcome(doc).verdict;
-    return doc;
+    // Commands, reasons and rollback output are free text: no known secret leaves in them.
+    return redactTree(doc, c.redactor, OPAQUE);
   }
 
   private accept(o: ProbeOutcome): void {

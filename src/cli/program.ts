@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ZerodownError } from '../errors.ts';
 import { EXIT } from '../exit-codes.ts';
+import { Redactor } from '../redact.ts';
 import { VERSION } from '../version.ts';
 
 import { registerDemo } from './demo-command.ts';
@@ -37,6 +38,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+/** Errors may quote a URL from the command line or the config: its secrets are masked. */
+const redactUrls = (text: string) => new Redactor().text(text);
+
 /** Runs the CLI with `argv` and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
@@ -50,11 +54,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof ZerodownError) {
-      process.stderr.write(`zerodown: ${err.message}\n`);
+      process.stderr.write(`zerodown: ${redactUrls(err.message)}\n`);
       return err.exitCode;
     }
     process.stderr.write(
-      `zerodown: internal error (this is a bug, please report it): ${(err as Error)?.stack ?? String(err)}\n`,
+      `zerodown: internal error (this is a bug, please report it): ${redactUrls((err as Error)?.stack ?? String(err))}\n`,
     );
     return EXIT.internal;
   }

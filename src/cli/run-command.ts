@@ -2,6 +2,7 @@
  * `zerodown run [options] -- <cmd> [args…]` and `zerodown probe [options]`.
  */
 import type { Command } from 'commander';
+import { formatDuration } from '../config/duration.ts';
 import { ZerodownError } from '../errors.ts';
 import type { ZerodownConfig } from '../config/resolve.ts';
 import { renderJson } from '../report/json.ts';
@@ -55,7 +56,7 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
         },
         onSession,
         onPhase: (phase) =>
-          progress.note(phaseMessage(phase, config.warmupMs, config.settleMs, command)),
+          progress.note(config.redactor.text(phaseMessage(phase, config, command))),
       }),
     );
   });
@@ -114,15 +115,10 @@ async function runReported(
   }
 }
 
-function phaseMessage(
-  phase: string,
-  warmupMs: number,
-  settleMs: number,
-  command: string[],
-): string {
-  if (phase === 'warmup') return `warm-up for ${warmupMs} ms`;
+function phaseMessage(phase: string, config: ZerodownConfig, command: string[]): string {
+  if (phase === 'warmup') return `warm-up for ${formatDuration(config.warmupMs)}`;
   if (phase === 'deploy') return `deploying: ${command.join(' ')}`;
-  if (phase === 'settle') return `deploy finished; settling for ${settleMs} ms`;
+  if (phase === 'settle') return `deploy finished; settling for ${formatDuration(config.settleMs)}`;
   return phase;
 }
 

@@ -13,6 +13,7 @@ import { sleep } from '../util/sleep.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import { addSharedOptions, configFromFlags, type SharedFlags } from './options.ts';
 import { writeReports } from './outputs.ts';
+import { claimPidFile, refuseIfRunning } from './pid-file.ts';
 
 interface ServeFlags extends SharedFlags {
   port: string;
@@ -41,7 +42,10 @@ export function registerServe(program: Command, exit: (code: number) => void): v
     )
     .option('--data-dir <dir>', 'where the current run is saved every second', '.zerodown')
     .option('--detach', 'start in the background, wait until it answers, and return')
-    .option('--pid-file <file>', 'with --detach: where the pid goes (default <data-dir>/serve.pid)')
+    .option(
+      '--pid-file <file>',
+      'where the pid goes while it runs (with --detach: default <data-dir>/serve.pid)',
+    )
     .option(
       '--log-file <file>',
       'with --detach: where its output goes (default <data-dir>/serve.log)',
@@ -66,6 +70,7 @@ export function registerServe(program: Command, exit: (code: number) => void): v
         exit(await detach(flags, token));
         return;
       }
+      if (flags.pidFile) claimPidFile(resolve(flags.pidFile));
       // Loaded here, not at the top: the server's dependencies (fastify, prom-client) would
       // cost every other command tens of MB of memory.
       const [{ buildServer }, { RunController }] = await Promise.all([
@@ -86,7 +91,7 @@ export function registerServe(program: Command, exit: (code: number) => void): v
         );
         delivering.add(sending);
       });
-      const app = buildServer({ controller, token, renderHtml });
+      const app = buildServer({ controller, token, renderHtml, host: flags.host });
       try {
         await app.listen({ port, host: flags.host });
       } catch (err) {
@@ -119,8 +124,10 @@ export function registerServe(program: Command, exit: (code: number) => void): v
 async function detach(flags: ServeFlags, token: string | undefined): Promise<number> {
   const pidFile = resolve(flags.pidFile ?? join(flags.dataDir, 'serve.pid'));
   const logFile = resolve(flags.logFile ?? join(flags.dataDir, 'serve.log'));
+  refuseIfRunning(pidFile);
   writeFileAtomic(logFile, '');
-  const args = process.argv.slice(1).filter((a) => a !== '--detach');
+  // The server writes its pid file itself, and removes it when it exits.
+  const args = [...process.argv.slice(1).filter((a) => a !== '--detach'), '--pid-file', pidFile];
   const log = openSync(logFile, 'a');
   const child = spawn(process.execPath, args, {
     detached: true,
@@ -131,7 +138,6 @@ async function detach(flags: ServeFlags, token: string | undefined): Promise<num
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   child.unref();
-  writeFileAtomic(pidFile, `${child.pid}\n`);
   // The server says where it listens (port 0 picks a free one): read that from its log.
   const until = performance.now() + 15_000;
   while (performance.now() < until && exited === undefined) {

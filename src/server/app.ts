@@ -10,6 +10,7 @@ import { decideOutcome } from '../outcome.ts';
 import { renderText } from '../report/text.ts';
 import type { ResultDocument } from '../result.ts';
 import { bearerChecker } from './auth.ts';
+import { refuseFromBrowser } from './browser-guard.ts';
 import { registerDashboard, ViewAccess } from './dashboard.ts';
 import { createMetrics } from './metrics.ts';
 import type { RunController } from './run-controller.ts';
@@ -20,6 +21,8 @@ export interface ServerOptions {
   controller: RunController;
   /** Every route but /healthz needs `Authorization: Bearer <token>`. */
   token?: string | undefined;
+  /** The address the server is bound to (a `Host` naming it is accepted without a token). */
+  host?: string | undefined;
   /** Renders the HTML report (`/report`); text when not given. */
   renderHtml?: ((doc: ResultDocument) => string) | undefined;
 }
@@ -41,7 +44,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const views = authorized === undefined ? undefined : new ViewAccess(authorized);
 
   app.addHook('onRequest', async (req, reply) => {
-    if (!authorized || req.url === '/healthz') return;
+    if (!authorized) {
+      const refused = refuseFromBrowser(req, options.host ?? '127.0.0.1');
+      return refused === undefined ? undefined : sendError(reply, 'ZD_FORBIDDEN', refused);
+    }
+    if (req.url === '/healthz') return;
     if (!authorized(req.headers.authorization)) {
       if (views?.admits(req)) return;
       const traded = views?.trade(req, reply);
@@ -62,7 +69,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500)
       return sendError(reply, requestErrorCode(status), err.message);
-    process.stderr.write(`zerodown serve: ${err.stack ?? String(err)}\n`);
+    const text = controller.config.redactor.text(err.stack ?? String(err));
+    process.stderr.write(`zerodown serve: ${text}\n`);
     return sendError(reply, 'ZD_INTERNAL', 'internal error (a bug in zerodown)');
   });
   app.setNotFoundHandler((req, reply) =>
@@ -89,13 +97,15 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     handler: async (req, reply) => {
       const name = runNameOf(req.query, req.body);
       const run = await controller.start(name);
+      if (!run.started) return reply.type('text/plain').send(`Run ${name} is already going\n`);
+      const config = controller.config;
       const target =
-        controller.config.baseUrl ?? controller.config.endpoints.map((e) => e.url).join(', ');
+        config.baseUrl === undefined
+          ? config.endpoints.map((e) => e.displayUrl).join(', ')
+          : config.redactor.url(config.baseUrl);
       return reply
         .type('text/plain')
-        .send(
-          `${run.started ? 'Started' : `Already running ${name}: started`} load at ${run.startedAtEpochMs} towards ${target}\n`,
-        );
+        .send(`Started load at ${run.startedAtEpochMs} towards ${target}\n`);
     },
   });
 

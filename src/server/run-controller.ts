@@ -152,8 +152,9 @@ export class RunController {
   /** Ends `session`'s run once it has gone on for `maxRunMs` with nobody stopping it. */
   private endAbandoned(session: ProbeSession): void {
     if (this.session !== session || !session.running || this.stopping) return;
+    const run = this.runName === undefined ? '' : `run ${this.runName}, `;
     process.stderr.write(
-      `zerodown serve: run${this.runName === undefined ? '' : ` ${this.runName}`} reached the maximum run length (${formatDuration(this.config.maxRunMs)}) with nobody stopping it: ending it (interrupted)\n`,
+      `zerodown serve: ended the run after --max-run ${formatDuration(this.config.maxRunMs)}: nobody stopped it (${run}marked interrupted)\n`,
     );
     void this.endCurrent({ interrupted: true, endedBy: 'max-run' });
   }

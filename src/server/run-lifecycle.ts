@@ -48,21 +48,29 @@ export function decideStart(state: RunState, name: string | undefined): StartDec
 
 /**
  * A run name: a Kubernetes object name, a revision or pod-template hash, a Git SHA, a version
- * (`v1.2.3+build.4`), `namespace/name`: letters, digits and `. _ - : / @ +`, up to 128.
+ * (`v1.2.3+build.4`), `namespace/name@checksum`: letters, digits and `. _ - : / @ +`, up to 320.
  */
-const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$/;
+const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,319}$/;
 
 /**
- * Reads a run name from a request: the `name` query parameter, else a JSON body's `name` (what
- * Flagger posts). `undefined` when neither is there; `ZD_USAGE` when one is there but is not a
- * name (empty, repeated, not a string, or with other characters).
+ * Reads a run name from a request: the `name` query parameter, else a JSON body's `name`.
+ * Flagger's webhook payload (`{ name, namespace, checksum, … }`: the canary, and a hash of the
+ * spec it is rolling out) names the run `namespace/name@checksum`, so each rollout of a canary is
+ * a run of its own, the same in its pre-rollout, rollout and post-rollout calls. `undefined` when
+ * there is no name; `ZD_USAGE` when there is one but it is not a name (empty, repeated, not a
+ * string, or with other characters).
  */
 export function runNameOf(query: unknown, body: unknown): string | undefined {
   const fromQuery = field(query, 'name');
   if (fromQuery !== undefined) return checkName(fromQuery, '?name=');
   const fromBody = field(body, 'name');
-  if (fromBody !== undefined) return checkName(fromBody, 'the body’s "name"');
-  return undefined;
+  if (fromBody === undefined) return undefined;
+  const name = checkName(fromBody, 'the body’s "name"');
+  const namespace = field(body, 'namespace');
+  const checksum = field(body, 'checksum');
+  const ns = typeof namespace === 'string' && namespace !== '' ? `${namespace}/` : '';
+  const rev = typeof checksum === 'string' && checksum !== '' ? `@${checksum}` : '';
+  return checkName(`${ns}${name}${rev}`, 'the body’s "namespace", "name" and "checksum"');
 }
 
 function field(value: unknown, key: string): unknown {
@@ -74,6 +82,6 @@ function checkName(value: unknown, where: string): string {
   if (typeof value === 'string' && RUN_NAME.test(value)) return value;
   throw new ZerodownError(
     'ZD_USAGE',
-    `${where}: a run name is 1 to 128 letters, digits and . _ - : / @ + (starting with a letter or digit), got ${String(JSON.stringify(value)).slice(0, 80)}`,
+    `${where}: a run name is 1 to 320 letters, digits and . _ - : / @ + (starting with a letter or digit), got ${String(JSON.stringify(value)).slice(0, 80)}`,
   );
 }

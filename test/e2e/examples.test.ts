@@ -1,6 +1,7 @@
 /**
- * The examples/ folder and the GitHub Action, exercised for real: the commands each example runs
- * (not GitHub, GitLab or Kubernetes themselves) against a real local target with a real outage.
+ * The examples/ folder, exercised for real: the commands each example runs (not GitHub, GitLab or
+ * Kubernetes themselves) against a real local target with a real outage. The GitHub Action itself:
+ * test/e2e/action.test.ts.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -290,36 +291,42 @@ describe('progressive-delivery controllers: one run per rollout, rollout after r
       spec: { service: { port: number }; analysis: { webhooks: Webhook[] } };
     };
     const hook = (type: string) => canary.spec.analysis.webhooks.find((w) => w.type === type)!;
-    /** Flagger's call of one webhook; its payload names the canary. */
-    const call = (type: string, phase: string) =>
+    /**
+     * Flagger's call of one webhook; its payload names the canary, and `checksum` (Flagger's hash
+     * of the spec being rolled out: the same in every call of one rollout) tells rollouts apart.
+     */
+    const call = (type: string, phase: string, checksum: string) =>
       callWebhook(
         hook(type),
         {
           name: canary.metadata.name,
           namespace: canary.metadata.namespace!,
           phase,
-          checksum: '6d9f7b8c4', // Flagger's hash of the canary's spec: not read by zerodown
+          checksum,
           metadata: { source: 'test' },
         },
         pod.url,
       );
-    /** One rollout as Flagger runs it: pre-rollout, `gates` rollout iterations, post-rollout. */
+    let rollouts = 0;
+    /** One rollout as Flagger runs it: pre-rollout, two rollout iterations, post-rollout. */
     async function rollout(during?: () => Promise<unknown>): Promise<{
       start: { status: number; text: string };
       gates: { status: number; text: string }[];
       final: ResultDocument;
+      checksum: string;
     }> {
-      const start = await call('pre-rollout', 'Progressing');
+      const checksum = `5f7d8c9b${++rollouts}`;
+      const start = await call('pre-rollout', 'Progressing', checksum);
       const gates = [];
       await sleep(300);
-      gates.push(await call('rollout', 'Progressing'));
+      gates.push(await call('rollout', 'Progressing', checksum));
       await during?.();
       await sleep(300);
-      gates.push(await call('rollout', 'Progressing'));
+      gates.push(await call('rollout', 'Progressing', checksum));
       const failed = gates.some((g) => g.status !== 200);
-      const stop = await call('post-rollout', failed ? 'Failed' : 'Succeeded');
+      const stop = await call('post-rollout', failed ? 'Failed' : 'Succeeded', checksum);
       assert.equal(stop.status, 200, stop.text);
-      return { start, gates, final: JSON.parse(stop.text) as ResultDocument };
+      return { start, gates, final: JSON.parse(stop.text) as ResultDocument, checksum };
     }
 
     test('the Canary has a service block and the three webhooks, on the zerodown Service, with its token', () => {
@@ -351,7 +358,7 @@ describe('progressive-delivery controllers: one run per rollout, rollout after r
           `rollout ${n}`,
         );
         assert.match(r.gates[1]!.text, /^pass: /);
-        assert.equal(r.final.name, 'podinfo');
+        assert.equal(r.final.name, `test/podinfo@${r.checksum}`);
         assert.equal(r.final.verdict, 'pass');
       }
     });
@@ -382,12 +389,26 @@ describe('progressive-delivery controllers: one run per rollout, rollout after r
     });
 
     test('a retried pre-rollout joins the run instead of failing with 409', async () => {
-      const first = await call('pre-rollout', 'Progressing');
-      const retry = await call('pre-rollout', 'Progressing');
+      const first = await call('pre-rollout', 'Progressing', 'c0ffee1');
+      assert.match(first.text, /^Started load at /);
+      const retry = await call('pre-rollout', 'Progressing', 'c0ffee1');
       assert.equal(retry.status, 200);
-      assert.match(retry.text, /^Already running podinfo: started load at \d{13} /);
-      assert.equal(/at (\d{13})/.exec(retry.text)![1], /at (\d{13})/.exec(first.text)![1]);
-      assert.equal((await call('post-rollout', 'Succeeded')).status, 200);
+      assert.equal(retry.text, 'Run test/podinfo@c0ffee1 is already going\n');
+      assert.equal((await call('post-rollout', 'Succeeded', 'c0ffee1')).status, 200);
+    });
+
+    test('a rollout whose post-rollout never came: the next rollout supersedes its run', async () => {
+      assert.equal((await call('pre-rollout', 'Progressing', 'dead001')).status, 200);
+      await sleep(200);
+      const next = await call('pre-rollout', 'Progressing', 'beef002');
+      assert.match(next.text, /^Started load at /);
+      const gate = await call('rollout', 'Progressing', 'beef002');
+      assert.equal(gate.status, 200);
+      // The abandoned rollout's gate, were it asked again, would fail: its run was interrupted.
+      const old = await call('rollout', 'Progressing', 'dead001');
+      assert.equal(old.status, 412);
+      assert.match(old.text, /^interrupted: .*superseded it/);
+      assert.equal((await call('post-rollout', 'Succeeded', 'beef002')).status, 200);
     });
   });
 
@@ -570,7 +591,7 @@ describe('progressive-delivery controllers: one run per rollout, rollout after r
           starts[0]!.stderr + starts[1]!.stderr,
         );
         assert.match(starts[0]!.stdout, /^Started load at /);
-        assert.match(starts[1]!.stdout, new RegExp(`^Already running ${deployment}: `));
+        assert.equal(starts[1]!.stdout, `Run ${deployment} is already going\n`);
         await sleep(300);
         if (outage) await target.outage({ kind: 'status', status: 503 }, 200);
         await sleep(300);
@@ -642,87 +663,5 @@ describe('progressive-delivery controllers: one run per rollout, rollout after r
       // The verdict step ended the run: nothing is left going for the next deployment.
       assert.equal((await fetch(`${pod.url}/stop`, { method: 'POST', headers })).status, 409);
     });
-  });
-});
-
-describe('the GitHub Action (action.yml → action/entrypoint.sh)', () => {
-  const entry = join(ROOT, 'action/entrypoint.sh');
-  const outputs = (file: string) =>
-    Object.fromEntries(
-      readFileSync(file, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => l.split('=') as [string, string]),
-    );
-
-  test('every input the step passes is declared', () => {
-    const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
-      inputs: Record<string, unknown>;
-      runs: { steps: { env: Record<string, string> }[] };
-    };
-    for (const v of Object.values(action.runs.steps[0]!.env)) {
-      const name = /^\$\{\{ inputs\.([\w-]+) \}\}$/.exec(v)![1]!;
-      assert.ok(name in action.inputs, name);
-    }
-  });
-
-  test('mode run: downtime fails the step and sets the outputs; fail-on-downtime: false lets it pass', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'zd-action-'));
-    for (const failOn of ['true', 'false']) {
-      const out = join(cwd, `out-${failOn}`);
-      const summary = join(cwd, `summary-${failOn}.md`);
-      writeFileSync(out, '');
-      const r = await bash(entry, {
-        cwd,
-        env: {
-          ...process.env,
-          GITHUB_ACTION_PATH: ROOT,
-          GITHUB_OUTPUT: out,
-          GITHUB_STEP_SUMMARY: summary,
-          GITHUB_ACTIONS: 'true',
-          INPUT_MODE: 'run',
-          INPUT_URLS: `${target.url('/a')}\n  ${target.url('/b')}  \n`,
-          INPUT_RATE: '50',
-          INPUT_WARMUP: '500ms',
-          INPUT_SETTLE: '500ms',
-          INPUT_COMMAND: `curl -s '${target.controlUrl(503, 300)}' >/dev/null; sleep 0.6`,
-          INPUT_FAIL_ON_DOWNTIME: failOn,
-        },
-      });
-      assert.equal(r.code, failOn === 'true' ? 1 : 0, r.stdout + r.stderr);
-      assert.deepEqual(outputs(out), {
-        verdict: 'fail',
-        'exit-code': '1',
-        result: 'zerodown-result.json',
-      });
-    }
-  });
-
-  test('modes start (with serve) and stop', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'zd-action-'));
-    const port = String(await freePort());
-    const base = {
-      ...process.env,
-      GITHUB_ACTION_PATH: ROOT,
-      INPUT_URLS: target.url('/s'),
-      INPUT_SERVER: `http://127.0.0.1:${port}`,
-      INPUT_PORT: port,
-    };
-    const start = await bash(entry, {
-      cwd,
-      env: { ...base, INPUT_MODE: 'start', INPUT_SERVE: 'true' },
-    });
-    assert.equal(start.code, 0, start.stderr);
-    assert.match(start.stdout, /Started load at/);
-    await sleep(500);
-    const out = join(cwd, 'out');
-    writeFileSync(out, '');
-    const stop = await bash(entry, {
-      cwd,
-      env: { ...base, INPUT_MODE: 'stop', GITHUB_OUTPUT: out },
-    });
-    assert.equal(stop.code, 0, stop.stderr);
-    assert.equal(outputs(out).verdict, 'pass');
-    stopDetached(join(cwd, '.zerodown/serve.pid'));
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The control server's run lifecycle from the built binary, over HTTP: named runs per rollout
- * (same name twice, a new name while a run goes on), reading one run by name, the maximum run
- * length, and a plain GET /start exactly as the contract has it.
+ * A control server that survives the second rollout: runs named per rollout (`/start?name=`, or
+ * Flagger's webhook payload), idempotent starts, a new rollout superseding an abandoned run,
+ * `?name=` scoping the verdict to one rollout, and `--max-run` ending runs nobody stops, while a
+ * plain `GET /start` keeps the original flow's 409 — from the built binary, over HTTP.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -9,6 +10,107 @@ import type { ResultDocument } from '../../src/result.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FaultServer, sleep } from '../helpers/fault-server.ts';
 import { startServe, type ServeProcess } from '../helpers/serve.ts';
+
+describe('runs per rollout', () => {
+  let target: FaultServer;
+  let serve: ServeProcess;
+  before(async () => {
+    target = await FaultServer.start();
+    serve = await startServe(['-u', target.url('/api'), '-r', '50']);
+  });
+  after(async () => {
+    await serve.stop();
+    await target.close();
+  });
+
+  /** A Flagger webhook call: a POST of its JSON payload. */
+  const flagger = (path: string, checksum: string) =>
+    fetch(`${serve.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'podinfo',
+        namespace: 'test',
+        phase: 'Progressing',
+        checksum,
+        metadata: {},
+      }),
+    });
+
+  test("Flagger's hooks, three rollouts in a row: clean, clean, then an outage fails the gate", async () => {
+    for (const [checksum, outage] of [
+      ['6d5f', false],
+      ['7a1c', false],
+      ['8b2e', true],
+    ] as const) {
+      const start = await flagger('/start', checksum);
+      assert.equal(start.status, 200, await start.text());
+      await sleep(300);
+      if (outage) {
+        await target.outage({ kind: 'status', status: 503 }, 200);
+        await sleep(100);
+      }
+      const gate = await flagger('/verdict', checksum);
+      const text = await gate.text();
+      assert.equal(gate.status, outage ? 412 : 200, `${checksum}: ${text}`);
+      const stop = await flagger('/stop', checksum);
+      assert.equal(stop.status, 200);
+      const doc = (await stop.json()) as ResultDocument;
+      assert.equal(doc.name, `test/podinfo@${checksum}`);
+      assert.equal(doc.verdict, outage ? 'fail' : 'pass');
+    }
+  });
+
+  test('the same name twice is one run; a new name supersedes an abandoned one', async () => {
+    assert.equal((await fetch(`${serve.url}/start?name=r1`)).status, 200);
+    const again = await fetch(`${serve.url}/start?name=r1`);
+    assert.equal(again.status, 200);
+    assert.equal(await again.text(), 'Run r1 is already going\n');
+    await sleep(200);
+    // The rollout r1 was abandoned (nobody called /stop): r2 ends it and starts.
+    assert.equal((await fetch(`${serve.url}/start?name=r2`, { method: 'POST' })).status, 200);
+    const live = (await (await fetch(`${serve.url}/stats`)).json()) as ResultDocument;
+    assert.equal(live.name, 'r2');
+    assert.equal(live.running, true);
+    // Asking for r1 by name answers r1's own result — ended, interrupted, so its gate fails —
+    // never r2's answer; once another run has ended, r1 is gone (404, below).
+    const old = await fetch(`${serve.url}/verdict?name=r1`);
+    assert.equal(old.status, 412);
+    assert.match(await old.text(), /^interrupted: .*superseded it/);
+    assert.equal((await fetch(`${serve.url}/stats?name=r2`)).status, 200);
+    assert.equal((await fetch(`${serve.url}/stop`, { method: 'POST' })).status, 200);
+    const gone = await fetch(`${serve.url}/verdict?name=r1`);
+    assert.equal(gone.status, 404);
+    assert.equal(((await gone.json()) as { code: string }).code, 'ZD_RUN_NOT_FOUND');
+  });
+
+  test('a plain GET /start keeps the original flow: 409 while a run is going', async () => {
+    assert.equal((await fetch(`${serve.url}/start`)).status, 200);
+    const second = await fetch(`${serve.url}/start`);
+    assert.equal(second.status, 409);
+    assert.equal((await fetch(`${serve.url}/stop`, { method: 'POST' })).status, 200);
+  });
+});
+
+describe('--max-run', () => {
+  test('ends a run nobody stops, and says so', async () => {
+    const target = await FaultServer.start();
+    const serve = await startServe(['-u', target.url('/x'), '-r', '20', '--max-run', '1s']);
+    try {
+      assert.equal((await fetch(`${serve.url}/start?name=forgotten`)).status, 200);
+      await sleep(1600);
+      const doc = (await (await fetch(`${serve.url}/stats`)).json()) as ResultDocument;
+      assert.equal(doc.running, false);
+      assert.equal(doc.name, 'forgotten');
+      // About 1 s of probing at 20/s (the first probe at time zero, after start-up).
+      assert.ok(doc.durationMs >= 950 && doc.durationMs < 1400, `${doc.durationMs} ms`);
+      assert.match(serve.output(), /ended the run after --max-run 1 s: nobody stopped it/);
+    } finally {
+      await serve.stop();
+      await target.close();
+    }
+  });
+});
 
 let target: FaultServer;
 before(async () => (target = await FaultServer.start()));
@@ -64,18 +166,15 @@ describe('plain GET /start, as the contract has it', () => {
 });
 
 describe('named runs over HTTP', () => {
-  test('the same name twice: 200 "Already running", one run', async () => {
+  test('the same name twice: 200 "already going", one run', async () => {
     const serve = await startServe(['-u', target.url('/same'), '--rate', '50']);
     try {
       const first = await call(serve, 'POST', '/start?name=v1');
       assert.equal(first.status, 200);
-      const epoch = /^Started load at (\d{13}) towards /.exec(first.text)![1];
+      assert.match(first.text, /^Started load at \d{13} towards /);
       const again = await call(serve, 'POST', '/start', { name: 'v1' });
       assert.equal(again.status, 200);
-      assert.equal(
-        again.text,
-        `Already running v1: started load at ${epoch} towards ${target.url('/same')}\n`,
-      );
+      assert.equal(again.text, 'Run v1 is already going\n');
       const doc = (await call(serve, 'GET', '/stats?name=v1')).json();
       assert.equal(doc.name, 'v1');
       assert.equal(doc.running, true);
@@ -162,7 +261,7 @@ describe('serve --max-run', () => {
       assert.equal(doc.endedBy, 'max-run');
       assert.match(
         serve.output(),
-        /run v1 reached the maximum run length \(1 s\) with nobody stopping it: ending it \(interrupted\)/,
+        /ended the run after --max-run 1 s: nobody stopped it \(run v1, marked interrupted\)/,
       );
       const stop = await call(serve, 'POST', '/stop');
       assert.equal(stop.status, 409);

@@ -35,6 +35,8 @@ export class FaultServer {
   closedConnections = 0;
   /** When set, the arrival time (performance.now()) of every request is pushed here. */
   arrivals: number[] | undefined;
+  /** The distinct request targets (path and query) seen, the first 100, with their headers. */
+  readonly seen = new Map<string, http.IncomingHttpHeaders>();
   version = 'v1';
   private server: http.Server;
   private readonly sockets = new Set<Socket>();
@@ -113,6 +115,7 @@ export class FaultServer {
     }
     this.requests++;
     if (this.arrivals) this.arrivals.push(performance.now());
+    if (this.seen.size < 100 && req.url !== undefined) this.seen.set(req.url, req.headers);
     if (this.failEvery > 0 && this.requests % this.failEvery === 0) {
       res.statusCode = 500;
       res.end('sporadic');

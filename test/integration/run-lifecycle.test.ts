@@ -41,6 +41,7 @@ describe('named runs', () => {
     assert.equal(again.started, false);
     assert.equal(again.session, first.session);
     assert.equal(again.startedAtEpochMs, first.startedAtEpochMs);
+    await sleep(300); // past the 200 ms the live result is cached for
     const doc = await c.statsOf('v1');
     assert.equal(doc.running, true);
     assert.equal(doc.name, 'v1');

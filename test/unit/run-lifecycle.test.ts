@@ -47,13 +47,25 @@ describe('decideStart', () => {
 describe('runNameOf', () => {
   test('?name= wins over the body; the body is read when there is no query name', () => {
     assert.equal(runNameOf({ name: 'v2' }, { name: 'podinfo' }), 'v2');
-    assert.equal(
-      runNameOf({}, { name: 'podinfo', namespace: 'test', phase: 'Progressing' }),
-      'podinfo',
-    );
+    assert.equal(runNameOf({}, { name: 'podinfo' }), 'podinfo');
+    assert.equal(runNameOf({}, { name: 'build-7', phase: 'x', checksum: 7 }), 'build-7');
     assert.equal(runNameOf({ fail: '1' }, undefined), undefined);
     assert.equal(runNameOf(undefined, 'name=podinfo'), undefined, 'a text body is not read');
     assert.equal(runNameOf(undefined, [{ name: 'x' }]), undefined);
+  });
+
+  test("Flagger's payload names the rollout: namespace/name@checksum", () => {
+    const payload = { name: 'podinfo', namespace: 'test', phase: 'Progressing', metadata: {} };
+    assert.equal(runNameOf({}, { ...payload, checksum: '5f7d8c9b4' }), 'test/podinfo@5f7d8c9b4');
+    assert.equal(runNameOf({}, payload), 'test/podinfo', 'a Flagger without checksum');
+    assert.equal(runNameOf({ name: 'r1' }, { ...payload, checksum: 'x' }), 'r1');
+    const long = { ...payload, namespace: 'n'.repeat(63), name: 'c'.repeat(253), checksum: 'h' };
+    assert.equal(runNameOf({}, long)!.length, 63 + 1 + 253 + 2);
+    assert.throws(
+      () => runNameOf({}, { ...payload, namespace: 'bad ns' }),
+      (err) =>
+        isZerodownError(err, 'ZD_USAGE') && /"namespace", "name" and "checksum"/.test(err.message),
+    );
   });
 
   test('names controllers and pipelines use are accepted', () => {
@@ -63,7 +75,7 @@ describe('runNameOf', () => {
       '42', // a revision number
       'test/podinfo',
       'v1.2.3+build.4',
-      'a'.repeat(128),
+      'a'.repeat(320),
       'sha256:0123abcd',
       'release_2024-11-21',
       'ci@12345',
@@ -76,7 +88,7 @@ describe('runNameOf', () => {
     const bad: [unknown, unknown, RegExp][] = [
       [{ name: '' }, undefined, /^\?name=: a run name is/],
       [{ name: ['a', 'b'] }, undefined, /^\?name=: .*got \["a","b"\]/],
-      [{ name: 'a'.repeat(129) }, undefined, /^\?name=/],
+      [{ name: 'a'.repeat(321) }, undefined, /^\?name=/],
       [{ name: '-v1' }, undefined, /^\?name=/],
       [{ name: 'v1 v2' }, undefined, /^\?name=/],
       [{ name: '{{args.revision}}' }, undefined, /^\?name=.*got "\{\{args\.revision\}\}"/],
