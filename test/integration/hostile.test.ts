@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, test, type TestContext } from 'node:test';
+import { MAX_BODY_BYTES } from '../../src/probe/http-prober.ts';
 import { runProbe } from '../../src/run.ts';
 import { endpointConfig } from '../helpers/config.ts';
 import { cannotIsolateDns, isolatedDns } from '../helpers/isolated-dns.ts';
@@ -37,18 +38,18 @@ async function probe(url: string, settings: Record<string, unknown> = {}, durati
 
 describe('hostile targets', () => {
   test('an endless body fails as timeout, costs no memory, and zerodown stops on time', async () => {
-    const chunk = Buffer.alloc(64 * 1024, 'x');
+    // 64 KiB every 10 ms: a probe's 300 ms see ~2 MiB, under MAX_BODY_BYTES, so the body is
+    // still going at the deadline (a faster one fails by its size: see the 1 GiB bodies below).
+    const chunk = `${(64 * 1024).toString(16)}\r\n${'x'.repeat(64 * 1024)}\r\n`;
+    assert.ok(((300 / 10) * 64 * 1024) / MAX_BODY_BYTES < 0.5);
     const s = await serve((socket) => {
       onRequests(socket, () => {
         socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
-        const pump = () => {
-          while (
-            !socket.destroyed &&
-            socket.write(`${chunk.length.toString(16)}\r\n${chunk.toString()}\r\n`)
-          );
-        };
-        socket.on('drain', pump);
-        pump();
+        const t = setInterval(
+          () => (socket.destroyed ? clearInterval(t) : socket.write(chunk)),
+          10,
+        );
+        socket.on('close', () => clearInterval(t));
       });
     });
     const heapBefore = process.memoryUsage().heapUsed;
@@ -232,6 +233,45 @@ describe('hostile targets, each probed by a zerodown process of its own', () => 
     );
     const p = await probeProcess(args(s.url()));
     assertClassified(t, p, 'UND_ERR_HEADERS_OVERFLOW');
+  });
+
+  describe('a 1 GiB body, streamed as fast as the socket drains', () => {
+    const GIB = 1024 ** 3;
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const frame = Buffer.concat([Buffer.from(`10000\r\n`), chunk, Buffer.from('\r\n')]);
+
+    for (const framing of ['Content-Length', 'chunked'] as const) {
+      test(`with ${framing}: read up to ${MAX_BODY_BYTES / 2 ** 20} MiB, then UND_ERR_RES_EXCEEDED_MAX_SIZE`, async (t) => {
+        const sent: number[] = [];
+        const s = await serve((socket) =>
+          onRequests(socket, () => {
+            const i = sent.push(0) - 1;
+            socket.write(
+              framing === 'chunked'
+                ? 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'
+                : `HTTP/1.1 200 OK\r\nContent-Length: ${GIB}\r\n\r\n`,
+            );
+            const body = framing === 'chunked' ? frame : chunk;
+            stream(
+              socket,
+              GIB / chunk.length,
+              body,
+              () => socket.end('0\r\n\r\n'),
+              () => (sent[i]! += chunk.length),
+            );
+          }),
+        );
+        const p = await probeProcess(args(s.url()));
+        assertClassified(t, p, 'UND_ERR_RES_EXCEEDED_MAX_SIZE');
+        // Never downloaded in full: each response stopped at the cap plus what the two
+        // sockets' kernel buffers held (a few MiB on loopback).
+        const most = Math.max(...sent);
+        t.diagnostic(
+          `${sent.length} responses, at most ${(most / 2 ** 20).toFixed(1)} MiB written to one`,
+        );
+        assert.ok(most < MAX_BODY_BYTES + 32 * 2 ** 20, `${most} bytes written to one response`);
+      });
+    }
   });
 });
 
