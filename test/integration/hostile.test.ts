@@ -4,8 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { MAX_BODY_BYTES } from '../../src/probe/http-prober.ts';
 import { runProbe } from '../../src/run.ts';
@@ -113,6 +116,83 @@ describe('hostile targets', () => {
     const { e } = await probe(s.url());
     assert.equal(e.totalErrors, e.totalRequests);
     assert.ok(!('timeout' in e.errorCodes), JSON.stringify(e.errorCodes));
+  });
+});
+
+/** A `status` redirect to `location`, with an empty body, keeping the connection open. */
+const redirect = (location: string, status = 301) =>
+  `HTTP/1.1 ${status} Moved\r\nLocation: ${location}\r\nContent-Length: 0\r\n\r\n`;
+
+/** The request target of a request head (`GET /a HTTP/1.1` → `/a`). */
+const targetOf = (head: string) => head.split(' ')[1]!;
+
+describe('redirects', () => {
+  test('not followed by default: a 301 is the answer, judged by expect.status', async () => {
+    let requests = 0;
+    const s = await serve((socket) =>
+      onRequests(socket, () => {
+        requests++;
+        socket.write(redirect('/'));
+      }),
+    );
+    const { e } = await probe(s.url());
+    assert.equal(e.totalErrors, 0, 'the default 200-399 accepts a 301');
+    const { e: strict } = await probe(s.url(), { expect: { status: '200-299' } });
+    assert.deepEqual(strict.errorCodes, { '301': strict.totalRequests });
+    // One request per probe (and per primer): none was followed.
+    assert.ok(requests <= e.totalRequests + strict.totalRequests + 20, `${requests} requests`);
+  });
+
+  test('a redirect to itself fails at once as redirect-loop', async () => {
+    let requests = 0;
+    const s = await serve((socket) =>
+      onRequests(socket, () => {
+        requests++;
+        socket.write(redirect('/'));
+      }),
+    );
+    const { e } = await probe(s.url(), { maxRedirects: 10 });
+    assert.deepEqual(e.errorCodes, { 'redirect-loop': e.totalRequests });
+    assert.ok(e.totalRequests >= 29, `${e.totalRequests} probes`);
+    // Two requests per probe, the first and the one that came back: not ten.
+    assert.ok(requests <= 2 * (e.totalRequests + 10), `${requests} requests`);
+  });
+
+  test('a chain longer than maxRedirects fails as too-many-redirects', async () => {
+    const seen = new Set<string>();
+    const s = await serve((socket) =>
+      onRequests(socket, (head) => {
+        const n = Number(/^\/r\/(\d+)/.exec(targetOf(head))?.[1] ?? 0);
+        seen.add(targetOf(head));
+        socket.write(redirect(`/r/${n + 1}`, 302));
+      }),
+    );
+    const { e } = await probe(s.url('/r/0'), { maxRedirects: 3 });
+    assert.deepEqual(e.errorCodes, { 'too-many-redirects': e.totalRequests });
+    // The first request and three redirects followed; never a fourth.
+    assert.deepEqual([...seen].sort(), ['/r/0', '/r/1', '/r/2', '/r/3']);
+  });
+
+  test('followed to another origin: the answer there counts, credentials stay behind', async () => {
+    const heads: string[] = [];
+    const b = await serve((socket) =>
+      onRequests(socket, (head) => {
+        heads.push(head);
+        socket.write(OK_RESPONSE);
+      }),
+    );
+    const a = await serve((socket) =>
+      onRequests(socket, (head) => socket.write(redirect(b.url(`/new${targetOf(head)}`), 308))),
+    );
+    const headers = { authorization: 'Bearer s3cret', 'x-team': 't1' };
+    const { e } = await probe(a.url('/old?q=1'), { maxRedirects: 1, headers });
+    assert.equal(e.totalErrors, 0, JSON.stringify(e.errorCodes));
+    assert.ok(heads.length >= e.totalRequests);
+    for (const head of heads) {
+      assert.match(head, /^GET \/new\/old\?q=1 HTTP\/1\.1\r\n/);
+      assert.match(head, /\r\nx-team: t1/i);
+      assert.doesNotMatch(head, /authorization|s3cret/i);
+    }
   });
 });
 
@@ -233,6 +313,14 @@ describe('hostile targets, each probed by a zerodown process of its own', () => 
     );
     const p = await probeProcess(args(s.url()));
     assertClassified(t, p, 'UND_ERR_HEADERS_OVERFLOW');
+  });
+
+  test('a redirect loop fails as redirect-loop (maxRedirects: 10)', async (t) => {
+    const s = await serve((socket) => onRequests(socket, () => socket.write(redirect('/'))));
+    const config = join(mkdtempSync(join(tmpdir(), 'zd-redirects-')), 'zerodown.json');
+    writeFileSync(config, JSON.stringify({ defaults: { maxRedirects: 10 } }));
+    const p = await probeProcess(['-c', config, ...args(s.url())]);
+    assertClassified(t, p, 'redirect-loop');
   });
 
   describe('a 1 GiB body, streamed as fast as the socket drains', () => {
