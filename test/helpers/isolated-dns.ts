@@ -14,7 +14,7 @@
  * Needs root (unshare, mount) and iproute2's `ip`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,6 +39,7 @@ export function cannotIsolateDns(): string | undefined {
 /** A command prefix (see probeProcess's `wrap`) that runs a command with resolution failing so. */
 export function isolatedDns(failure: DnsFailure): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'zd-dns-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const nsswitch = join(dir, 'nsswitch.conf');
   const resolv = join(dir, 'resolv.conf');
   writeFileSync(nsswitch, failure === 'no-such-name' ? 'hosts: files\n' : 'hosts: files dns\n');

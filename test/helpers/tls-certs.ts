@@ -5,7 +5,7 @@
  * certificate is for 127.0.0.1; keys are P-256 (fast to make).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -53,9 +53,10 @@ export function haveOpenssl(): boolean {
   }
 }
 
-/** Makes the certificates (about 0.1 s). */
+/** Makes the certificates (about 0.1 s), in a folder removed when the process exits. */
 export function makeTestCerts(): TestCerts {
   const dir = mkdtempSync(join(tmpdir(), 'zd-certs-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const read = (name: string): KeyPair => ({
     cert: readFileSync(join(dir, `${name}.crt`), 'utf8'),

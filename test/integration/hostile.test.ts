@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -317,7 +317,9 @@ describe('hostile targets, each probed by a zerodown process of its own', () => 
 
   test('a redirect loop fails as redirect-loop (maxRedirects: 10)', async (t) => {
     const s = await serve((socket) => onRequests(socket, () => socket.write(redirect('/'))));
-    const config = join(mkdtempSync(join(tmpdir(), 'zd-redirects-')), 'zerodown.json');
+    const dir = mkdtempSync(join(tmpdir(), 'zd-redirects-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const config = join(dir, 'zerodown.json');
     writeFileSync(config, JSON.stringify({ defaults: { maxRedirects: 10 } }));
     const p = await probeProcess(['-c', config, ...args(s.url())]);
     assertClassified(t, p, 'redirect-loop');
