@@ -6,6 +6,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import type { ReportFiles } from '../config/resolve.ts';
+import { isZerodownError, type ZerodownError } from '../errors.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import { renderGithubAnnotations } from '../report/github.ts';
 import { renderHtml } from '../report/html.ts';
@@ -17,7 +18,10 @@ import type { ResultDocument } from '../result.ts';
 
 export { writeFileAtomic };
 
-/** Prints the text report, writes the requested report files, and the GitHub outputs. */
+/**
+ * Prints the text report, writes the requested report files, and the GitHub outputs. A file
+ * that cannot be written does not stop the rest (see {@link writeReports}).
+ */
 export function emitResult(result: ResultDocument, report: ReportFiles): void {
   process.stdout.write(renderText(result));
   writeReports(result, report);
@@ -32,14 +36,26 @@ const WRITERS: { key: keyof ReportFiles; what: string; render: (doc: ResultDocum
     { key: 'html', what: 'HTML report', render: renderHtml },
   ];
 
-/** Writes each report file `report` names (a `ZD_OUTPUT` error when one cannot be written). */
-export function writeReports(result: ResultDocument, report: ReportFiles): void {
+/**
+ * Writes each report file `report` names. One that cannot be written (a full disk, a missing
+ * permission) is told in one line on stderr, and the others are still written: the verdict,
+ * already printed, and the exit code stay the run's. Returns those `ZD_OUTPUT` errors.
+ */
+export function writeReports(result: ResultDocument, report: ReportFiles): ZerodownError[] {
+  const failed: ZerodownError[] = [];
   for (const w of WRITERS) {
     const file = report[w.key];
     if (!file) continue;
-    writeFileAtomic(file, w.render(result));
-    process.stderr.write(`zerodown: ${w.what} written to ${file}\n`);
+    try {
+      writeFileAtomic(file, w.render(result));
+      process.stderr.write(`zerodown: ${w.what} written to ${file}\n`);
+    } catch (err) {
+      if (!isZerodownError(err, 'ZD_OUTPUT')) throw err;
+      process.stderr.write(`zerodown: ${w.what} not written: ${err.message}\n`);
+      failed.push(err);
+    }
   }
+  return failed;
 }
 
 /**

@@ -47,6 +47,8 @@ export interface EndpointConfig {
   /** Total deadline of one probe: connect + headers + body, in ms. */
   readonly timeoutMs: number;
   readonly connection: 'keepalive' | 'fresh';
+  /** Redirects a probe follows (`maxRedirects`); 0 or absent: a 3xx is the answer. */
+  readonly maxRedirects?: number | undefined;
   readonly expect: ExpectConfig;
   /** Read the version that answered from this response header. */
   readonly versionHeader: string | undefined;
@@ -285,6 +287,7 @@ function resolveEndpoint(
     rate: o.rate ?? e.rate ?? d.rate ?? DEFAULTS.rate,
     timeoutMs,
     connection: o.connection ?? e.connection ?? d.connection ?? 'keepalive',
+    maxRedirects: e.maxRedirects ?? d.maxRedirects ?? 0,
     expect: {
       status: o.expectStatus ?? expect.status ?? DEFAULTS.status,
       bodyContains: expect.bodyContains,

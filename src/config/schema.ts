@@ -42,6 +42,13 @@ const endpointDefaultsSchema = z.strictObject({
   method: methodSchema.optional(),
   headers: headersSchema.optional(),
   connection: connectionSchema.optional(),
+  /** Redirects a probe follows (probe/redirect.ts); 0, the default, follows none. */
+  maxRedirects: z
+    .number({ error: 'expected a number of redirects' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(20, 'at most 20')
+    .optional(),
   expect: expectSchema.optional(),
   version: versionSchema.optional(),
 });

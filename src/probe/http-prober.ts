@@ -1,8 +1,9 @@
 /**
  * Sends one endpoint's probes with undici's dispatch API: a keep-alive pool per endpoint
- * (pool.ts), no automatic decompression, a bounded body prefix, and one retry on a new
- * connection when a reused connection turns out closed. The deadline is the engine's (see
- * engine.ts), not undici's: its timers are coarse and its body timeout only fires on silence.
+ * (pool.ts), no automatic decompression, a bounded body prefix, redirects followed when
+ * `maxRedirects` asks (redirect.ts), and one retry on a new connection when a reused connection
+ * turns out closed. The deadline is the engine's (see engine.ts), not undici's: its timers are
+ * coarse and its body timeout only fires on silence.
  */
 import type { Dispatcher } from 'undici';
 import type { EndpointConfig } from '../config/resolve.ts';
@@ -14,11 +15,29 @@ import {
   parseJsonPath,
   type JsonPath,
 } from '../util/json-path.ts';
-import { ProbePool, type PoolHandler } from './pool.ts';
+import { ProbePool, type PoolHandler, type ProbePoolOptions } from './pool.ts';
+import { firstHop, nextHop, type Hop, type NextHop } from './redirect.ts';
 import { classifyError, classifyResponse, IDEMPOTENT, isStaleConnectionError } from './classify.ts';
 
 /** The first bytes of a body kept for assertions; the rest is read and dropped. */
 export const MAX_BODY_PREFIX = 64 * 1024;
+
+/**
+ * The most body bytes a probe reads (undici's `maxResponseSize`). A longer body fails the probe
+ * as `UND_ERR_RES_EXCEEDED_MAX_SIZE`, as headers over undici's limit fail as
+ * `UND_ERR_HEADERS_OVERFLOW`, and its connection is closed. Without it, a probe of a 1 GiB
+ * download read at full speed until its deadline: at 20 probes/s on loopback, 5.8 GB in 3 s,
+ * 150 MB more memory, and deadlines fired half a second late on the busy loop. Large enough for
+ * any page or API answer (zerodown sends no Accept-Encoding, so bodies come uncompressed).
+ */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Origins other than the endpoint's that redirects lead to, each with a pool of its own; beyond
+ * this many the least recently used pool is closed, failing what it still has in flight (a
+ * target redirecting to ever new origins costs no more memory).
+ */
+const MAX_OTHER_ORIGINS = 8;
 
 /** Errors that mean zerodown itself could not send (out of sockets or ports): not the target's. */
 const CLIENT_SIDE = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
@@ -87,11 +106,15 @@ const TIMEOUT: ProbeResult = {
 export class HttpProber {
   readonly endpoint: EndpointConfig;
   private readonly pool: ProbePool;
+  private readonly clientOptions: ProbePoolOptions['client'];
+  /** Pools of the origins redirects lead to, least recently used first. */
+  private readonly others = new Map<string, ProbePool>();
+  /** The endpoint's own request, and its dispatch options (built once: the hot path). */
+  private readonly first: Hop;
   private readonly options: Dispatcher.DispatchOptions;
   private readonly needBody: boolean;
   /** Where the version is read in a JSON body (`version.json`), parsed once. */
   private readonly versionPath: JsonPath | undefined;
-  private readonly canRetry: boolean;
   private readonly now: () => number;
   private readonly onHeldBack: ((probe: InflightProbe, waitedMs: number) => void) | undefined;
   /** Probes retried after a stale keep-alive connection. */
@@ -110,39 +133,88 @@ export class HttpProber {
     this.now = now;
     this.onHeldBack = onHeldBack;
     const url = new URL(endpoint.url);
+    this.clientOptions = {
+      keepAliveTimeout: 4000,
+      keepAliveTimeoutThreshold: 1000,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      maxResponseSize: MAX_BODY_BYTES,
+      connect: { timeout: endpoint.timeoutMs },
+    };
     this.pool = new ProbePool({
       origin: url.origin,
       rate: endpoint.rate,
-      client: {
-        keepAliveTimeout: 4000,
-        keepAliveTimeoutThreshold: 1000,
-        headersTimeout: 0,
-        bodyTimeout: 0,
-        connect: { timeout: endpoint.timeoutMs },
-      },
+      client: this.clientOptions,
     });
     const headers: Record<string, string> = { 'user-agent': `zerodown/${VERSION}` };
     Object.assign(headers, endpoint.headers);
-    this.options = {
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method: endpoint.method,
-      headers,
-      body: endpoint.body ?? null,
-      reset: endpoint.connection === 'fresh',
-    };
+    this.first = firstHop(url, endpoint.method, headers, endpoint.body ?? null);
+    this.options = this.optionsOf(this.first);
     this.versionPath =
       endpoint.versionJson === undefined ? undefined : parseJsonPath(endpoint.versionJson);
     this.needBody =
       endpoint.expect.bodyContains !== undefined ||
       (endpoint.expect.json?.length ?? 0) > 0 ||
       this.versionPath !== undefined;
-    this.canRetry = endpoint.connection === 'keepalive' && IDEMPOTENT.has(endpoint.method);
   }
 
   /** Starts the request of an in-flight probe. */
   send(probe: InflightProbe): void {
-    this.pool.dispatch(this.options, new ProbeHandler(this, probe));
+    this.pool.dispatch(this.options, new ProbeHandler(this, probe, this.first));
+  }
+
+  /** Sends one request of a probe's chain (its first, a redirect, or a retry). */
+  private sendHop(probe: InflightProbe, hop: Hop): void {
+    if (hop === this.first) {
+      this.send(probe);
+      return;
+    }
+    this.poolOf(hop.url.origin).dispatch(this.optionsOf(hop), new ProbeHandler(this, probe, hop));
+  }
+
+  private optionsOf(hop: Hop): Dispatcher.DispatchOptions {
+    return {
+      origin: hop.url.origin,
+      path: `${hop.url.pathname}${hop.url.search}`,
+      method: hop.method,
+      headers: hop.headers,
+      body: hop.body,
+      reset: this.endpoint.connection === 'fresh',
+    };
+  }
+
+  /** The pool of `origin`: the endpoint's, or one of those redirects lead to (see MAX_OTHER_ORIGINS). */
+  private poolOf(origin: string): ProbePool {
+    if (origin === this.first.url.origin) return this.pool;
+    let pool = this.others.get(origin);
+    if (pool) this.others.delete(origin);
+    else {
+      pool = new ProbePool({ origin, rate: this.endpoint.rate, client: this.clientOptions });
+      if (this.others.size >= MAX_OTHER_ORIGINS) {
+        const [oldest, old] = this.others.entries().next().value!;
+        this.others.delete(oldest);
+        void old.close();
+      }
+    }
+    this.others.set(origin, pool);
+    return pool;
+  }
+
+  /** What a response to `hop` means: the answer, a redirect to follow, or a failed chain. */
+  nextHop(hop: Hop, status: number, headers: Record<string, string | string[] | undefined>) {
+    const location = headers.location;
+    const where = Array.isArray(location) ? location[0] : location;
+    return nextHop(hop, status, where, this.endpoint.maxRedirects ?? 0);
+  }
+
+  /** Called by a handler whose response (`status`) was a redirect, once it has ended. */
+  redirected(probe: InflightProbe, status: number, next: NextHop): void {
+    if (probe.done) return;
+    if (next.kind === 'follow') this.sendHop(probe, next.hop);
+    else if (next.kind === 'fail') {
+      const result = { ok: false, code: next.code, status, check: undefined, version: undefined };
+      probe.complete({ ...result, clientSide: false }, this.now());
+    }
   }
 
   /** Called by a handler whose request waited in the pool while zerodown's loop was busy. */
@@ -151,12 +223,13 @@ export class HttpProber {
   }
 
   /** Called by a handler whose attempt failed; retries once when that is safe and useful. */
-  attemptFailed(probe: InflightProbe, err: unknown, gotResponse: boolean): void {
+  attemptFailed(probe: InflightProbe, hop: Hop, err: unknown, gotResponse: boolean): void {
     if (probe.done) return;
-    if (this.canRetry && !probe.retried && !gotResponse && isStaleConnectionError(err)) {
+    const canRetry = this.endpoint.connection === 'keepalive' && IDEMPOTENT.has(hop.method);
+    if (canRetry && !probe.retried && !gotResponse && isStaleConnectionError(err)) {
       probe.retried = true;
       if (probe.seq >= 0) this.retries++; // primers (seq −1) are not part of the run
-      this.send(probe);
+      this.sendHop(probe, hop);
       return;
     }
     const code = classifyError(err);
@@ -209,7 +282,9 @@ export class HttpProber {
 
   /** Closes every connection. */
   async close(): Promise<void> {
-    await this.pool.close();
+    const pools = [this.pool, ...this.others.values()];
+    this.others.clear();
+    await Promise.all(pools.map((p) => p.close()));
   }
 }
 
@@ -222,15 +297,19 @@ function versionText(value: unknown): string | undefined {
 class ProbeHandler implements PoolHandler {
   private readonly prober: HttpProber;
   private readonly probe: InflightProbe;
+  private readonly hop: Hop;
   private status = 0;
   private headers: Record<string, string | string[] | undefined> = {};
   private gotResponse = false;
+  /** What the response means, from its head: the answer, or a redirect (its body is dropped). */
+  private next: NextHop | undefined;
   private chunks: Buffer[] | undefined;
   private bodyBytes = 0;
 
-  constructor(prober: HttpProber, probe: InflightProbe) {
+  constructor(prober: HttpProber, probe: InflightProbe, hop: Hop) {
     this.prober = prober;
     this.probe = probe;
+    this.hop = hop;
   }
 
   heldBack(waitedMs: number): void {
@@ -258,7 +337,8 @@ class ProbeHandler implements PoolHandler {
     this.gotResponse = true;
     this.status = statusCode;
     this.headers = headers;
-    if (this.prober.wantsBody) this.chunks = [];
+    this.next = this.prober.nextHop(this.hop, statusCode, headers);
+    if (this.prober.wantsBody && this.next.kind === 'answer') this.chunks = [];
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -270,6 +350,10 @@ class ProbeHandler implements PoolHandler {
   }
 
   onResponseEnd(): void {
+    if (this.next && this.next.kind !== 'answer') {
+      this.prober.redirected(this.probe, this.status, this.next);
+      return;
+    }
     const body = this.chunks ? Buffer.concat(this.chunks).toString('utf8') : '';
     this.prober.responseEnded(this.probe, this.status, this.headers, body);
   }
@@ -279,6 +363,6 @@ class ProbeHandler implements PoolHandler {
   }
 
   fail(err: unknown): void {
-    this.prober.attemptFailed(this.probe, err, this.gotResponse);
+    this.prober.attemptFailed(this.probe, this.hop, err, this.gotResponse);
   }
 }

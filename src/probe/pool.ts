@@ -32,6 +32,7 @@
 import { createRequire } from 'node:module';
 import type { Client as UndiciClient, Dispatcher } from 'undici';
 import { Deque } from './deque.ts';
+import './undici-fixes.ts';
 
 type Client = UndiciClient;
 /**

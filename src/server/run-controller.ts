@@ -52,6 +52,8 @@ export class RunController {
   private readonly stopListeners = new Set<(doc: ResultDocument) => void>();
   /** Epoch ms of the last start. */
   startedAtEpochMs: number | undefined;
+  /** Why the last save to the data folder failed, while it keeps failing (told once). */
+  private saveError: string | undefined;
 
   constructor(config: ZerodownConfig, dataDir?: string) {
     this.config = config;
@@ -299,12 +301,23 @@ export class RunController {
     this.write(doc);
   }
 
+  /**
+   * Saves `doc` to the data folder. A failure (a full disk) is told once, not at every flush,
+   * and so is the first save that works again; the file keeps the last state that was saved.
+   */
   private write(doc: ResultDocument): void {
     if (!this.file) return;
     try {
       writeFileAtomic(this.file, renderJson(doc));
+      if (this.saveError !== undefined) {
+        this.saveError = undefined;
+        process.stderr.write(`zerodown serve: the run is saved again to ${this.file}\n`);
+      }
     } catch (err) {
-      process.stderr.write(`zerodown serve: cannot save the run: ${(err as Error).message}\n`);
+      const message = (err as Error).message;
+      if (message === this.saveError) return;
+      this.saveError = message;
+      process.stderr.write(`zerodown serve: cannot save the run: ${message}\n`);
     }
   }
 

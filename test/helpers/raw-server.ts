@@ -39,15 +39,19 @@ export class RawServer {
   }
 }
 
-/** Calls `onRequest` once per complete request head seen on the socket (no bodies). */
-export function onRequests(socket: net.Socket, onRequest: () => void): void {
+/**
+ * Calls `onRequest` once per complete request head seen on the socket, with the head (the
+ * request line and the headers as sent). Bodies are not read: no request here may have one.
+ */
+export function onRequests(socket: net.Socket, onRequest: (head: string) => void): void {
   let buffered = '';
   socket.on('data', (chunk: Buffer) => {
     buffered += chunk.toString('latin1');
     let end: number;
     while ((end = buffered.indexOf('\r\n\r\n')) >= 0) {
+      const head = buffered.slice(0, end);
       buffered = buffered.slice(end + 4);
-      onRequest();
+      onRequest(head);
     }
   });
 }
