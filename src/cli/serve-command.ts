@@ -13,6 +13,8 @@ import { sleep } from '../util/sleep.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import { addSharedOptions, configFromFlags, type SharedFlags } from './options.ts';
 import { writeReports } from './outputs.ts';
+import { openRunHistory, recordResult } from './run-history.ts';
+import type { RunHistory } from '../history/run-history.ts';
 
 interface ServeFlags extends SharedFlags {
   port: string;
@@ -68,10 +70,18 @@ export function registerServe(program: Command, exit: (code: number) => void): v
         import('../server/app.ts'),
         import('../server/run-controller.ts'),
       ]);
-      const controller = new RunController(config, flags.dataDir);
+      // Each run reads its learned budgets as it starts, and is recorded when it ends.
+      let history: RunHistory | undefined;
+      const controller = new RunController(config, flags.dataDir, {
+        prepare: async () => (history = await openRunHistory(config))?.session,
+      });
       // Each run's end: the other report files (the controller writes the JSON) and notifications.
       const delivering = new Set<Promise<unknown>>();
       controller.onStop((doc) => {
+        const recording = recordResult(history, doc, config, 'zerodown serve').finally(() =>
+          delivering.delete(recording),
+        );
+        delivering.add(recording);
         try {
           writeReports(doc, { ...config.report, json: undefined });
         } catch (err) {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ZerodownConfig } from '../config/resolve.ts';
 import { ZerodownError } from '../errors.ts';
+import type { SessionHistory } from '../history/plan.ts';
 import { decideOutcome } from '../outcome.ts';
 import type { ProbeOutcome } from '../probe/outcome.ts';
 import { parseResult, renderJson } from '../report/json.ts';
@@ -34,9 +35,16 @@ export class RunController {
   private readonly stopListeners = new Set<(doc: ResultDocument) => void>();
   /** Epoch ms of the last start. */
   startedAtEpochMs: number | undefined;
+  /** Reads each run's learned budgets before it starts (serve-command.ts: its run history). */
+  private readonly prepare: (() => Promise<SessionHistory | undefined>) | undefined;
 
-  constructor(config: ZerodownConfig, dataDir?: string) {
+  constructor(
+    config: ZerodownConfig,
+    dataDir?: string,
+    options: { prepare?: () => Promise<SessionHistory | undefined> } = {},
+  ) {
     this.config = config;
+    this.prepare = options.prepare;
     this.file = dataDir === undefined ? undefined : join(dataDir, 'current-run.json');
     this.last = this.restore();
   }
@@ -65,11 +73,11 @@ export class RunController {
     if (this.starting || this.session?.running || this.stopping) {
       throw new ZerodownError('ZD_RUN_ACTIVE', 'a run is already going: POST /stop first');
     }
-    const session = new ProbeSession(this.config);
-    session.onOutcome((o) => {
-      for (const l of this.outcomeListeners) l(o, session);
-    });
     this.starting = (async () => {
+      const session = new ProbeSession(this.config, await this.prepare?.());
+      session.onOutcome((o) => {
+        for (const l of this.outcomeListeners) l(o, session);
+      });
       await session.start('probe');
       this.session = session;
       this.cached = undefined;
