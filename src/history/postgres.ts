@@ -82,9 +82,12 @@ export async function openPostgresStore(url: string): Promise<HistoryStore> {
 }
 
 async function schemaVersion(client: Pg.Client): Promise<number> {
+  const present = await client.query<{ present: boolean }>(
+    "SELECT to_regclass('zerodown_schema_version') IS NOT NULL AS present",
+  );
+  if (!present.rows[0]?.present) return 0;
   const r = await client.query<{ v: number | null }>(
-    `SELECT CASE WHEN to_regclass('zerodown_schema_version') IS NULL THEN 0
-            ELSE (SELECT max(version) FROM zerodown_schema_version) END AS v`,
+    'SELECT max(version) AS v FROM zerodown_schema_version',
   );
   return Number(r.rows[0]?.v ?? 0);
 }
