@@ -53,8 +53,11 @@ const MIGRATIONS = [
      tool_version TEXT NOT NULL,
      UNIQUE (run_id, endpoint)
    );
-   CREATE INDEX zerodown_runs_key ON zerodown_runs (service, endpoint, agent, connection, started_at);
-   CREATE INDEX zerodown_runs_endpoint ON zerodown_runs (service, endpoint, started_at);
+   -- Covering the budget query (downtimes of judged runs since a time): index-only scans.
+   CREATE INDEX zerodown_runs_key ON zerodown_runs (service, endpoint, agent, connection, started_at)
+     INCLUDE (run_verdict, downtime_ms);
+   CREATE INDEX zerodown_runs_endpoint ON zerodown_runs (service, endpoint, started_at)
+     INCLUDE (run_verdict, downtime_ms);
    CREATE INDEX zerodown_runs_started ON zerodown_runs (started_at);`,
 ];
 

@@ -51,8 +51,11 @@ const MIGRATIONS = [
      tool_version TEXT NOT NULL,
      UNIQUE (run_id, endpoint)
    );
-   CREATE INDEX zerodown_runs_key ON zerodown_runs (service, endpoint, agent, connection, started_at);
-   CREATE INDEX zerodown_runs_endpoint ON zerodown_runs (service, endpoint, started_at);
+   -- Covering the budget query (downtimes of judged runs since a time): read from the index alone.
+   CREATE INDEX zerodown_runs_key
+     ON zerodown_runs (service, endpoint, agent, connection, started_at, run_verdict, downtime_ms);
+   CREATE INDEX zerodown_runs_endpoint
+     ON zerodown_runs (service, endpoint, started_at, run_verdict, downtime_ms);
    CREATE INDEX zerodown_runs_started ON zerodown_runs (started_at);`,
 ];
 
@@ -164,7 +167,15 @@ class SqliteStore implements HistoryStore {
 
   downtimes(key: HistoryKey, sinceMs: number): Promise<number[]> {
     const w = whereOf({ key, sinceMs, judged: true }, param, time);
-    const rows = this.all(`SELECT downtime_ms FROM zerodown_runs ${w.sql}`, w.params);
+    const statement = this.db.prepare(`SELECT downtime_ms FROM zerodown_runs ${w.sql}`);
+    // Rows as arrays where Node has it (24, 22.16): a key may hold tens of thousands of runs.
+    const arrays = statement as { setReturnArrays?: (on: boolean) => void };
+    if (typeof arrays.setReturnArrays === 'function') {
+      arrays.setReturnArrays(true);
+      const rows = statement.all(...(w.params as Sqlite.SQLInputValue[])) as unknown as [number][];
+      return Promise.resolve(rows.map((r) => Number(r[0])));
+    }
+    const rows = statement.all(...(w.params as Sqlite.SQLInputValue[]));
     return Promise.resolve(rows.map((r) => Number(r.downtime_ms)));
   }
 

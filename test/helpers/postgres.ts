@@ -1,6 +1,6 @@
 /**
  * A real PostgreSQL 15 cluster for a test: made with initdb in a temporary folder, listening on
- * 127.0.0.1 at a free port (its socket in that folder too), trust authentication, fsync off. As
+ * 127.0.0.1 at a free port (its socket in that folder too), trust authentication. As
  * root (CI) it runs as the `postgres` user, since postgres refuses to run as root. `destroy()`
  * stops it and removes the folder; so does the process's exit, should a test forget or fail.
  */
@@ -35,8 +35,11 @@ export function havePostgres(): boolean {
   return existsSync(join(PG_BIN, 'initdb')) && existsSync(join(PG_BIN, 'pg_ctl'));
 }
 
-/** Makes and starts a cluster. */
-export async function startPostgres(): Promise<PostgresCluster> {
+/**
+ * Makes and starts a cluster. Tests run it without fsync (their data is thrown away); the
+ * benchmark asks for `fsync: true` so a commit costs what it costs in production.
+ */
+export async function startPostgres(settings: { fsync?: boolean } = {}): Promise<PostgresCluster> {
   const root = mkdtempSync(join(tmpdir(), 'zd-pg-'));
   const data = join(root, 'data');
   const asRoot = process.getuid?.() === 0;
@@ -71,9 +74,9 @@ export async function startPostgres(): Promise<PostgresCluster> {
     `-p ${port}`,
     `-k ${root}`,
     '-c listen_addresses=127.0.0.1',
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
+    ...(settings.fsync
+      ? []
+      : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
     '-c max_connections=60',
   ].join(' ');
   let running = false;
