@@ -19,7 +19,10 @@ import {
 import { recordsOf } from './record.ts';
 import { causeText, describeTarget, isPostgresUrl, openHistoryStore } from './store.ts';
 
-/** Why a store could not be used, without repeating where (the caller says that). */
+/**
+ * Why a store could not be used, without repeating where (the caller says that): the cause
+ * `openHistoryStore` wrapped, or zerodown's own message (a schema too new, no node:sqlite).
+ */
 function why(err: unknown): string {
   const cause = (err as { cause?: unknown }).cause;
   return causeText(cause ?? err);
@@ -77,7 +80,13 @@ export async function prepareHistory(
     record: (doc) =>
       h.target === undefined
         ? Promise.resolve({ ok: true, message: undefined })
-        : recordRun(h.target, doc, { runId, service: h.service, agent, label: h.label }),
+        : recordRun(h.target, doc, {
+            runId,
+            service: h.service,
+            agent,
+            // The document's text is redacted already; a label from the command line is not.
+            label: h.label === undefined ? undefined : config.redactor.text(h.label),
+          }),
   };
 }
 

@@ -80,7 +80,6 @@ function loadSqlite(): typeof Sqlite {
     throw new ZerodownError(
       'ZD_HISTORY',
       `a SQLite history needs node:sqlite (Node 22.13 or later; this is ${process.version}), or use a postgres:// history: ${causeText(err)}`,
-      { cause: err },
     );
   } finally {
     process.emitWarning = original;

@@ -209,7 +209,7 @@ for (const [engine, fresh] of engines) {
             [
               'probe',
               '-u',
-              server.url('/many'),
+              server.url('/many?token=s3cret'),
               '-u',
               server.url('/many2'),
               '--rate',
@@ -237,6 +237,12 @@ for (const [engine, fresh] of engines) {
         const listed = await store.list({ service: many }, 100);
         assert.equal(listed.length, 16, 'two endpoints of 8 runs');
         assert.equal(new Set(listed.map((r) => r.runId)).size, 8);
+        // Stored as the result document has it: the secret query value masked.
+        assert.ok(listed.every((r) => !r.url.includes('s3cret')));
+        assert.ok(
+          listed.some((r) => r.url.endsWith('/many?token=***')),
+          listed[0]!.url,
+        );
         assert.deepEqual(
           listed.map((r) => r.label).sort(),
           Array.from({ length: 8 }, (_, i) => [`run-${i}`, `run-${i}`])
