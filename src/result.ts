@@ -315,8 +315,12 @@ export interface GuardRecord {
 export interface ResultDocument {
   schemaVersion: number;
   tool: { name: 'zerodown'; version: string };
+  /** The host name of the machine that probed (`os.hostname()`); absent in documents before 0.2. */
+  host?: string;
   /** Decided by `decideOutcome` from the facts below; agrees with the exit code. */
   verdict: RunVerdict;
+  /** A control-server run's name (`/start?name=`: a rollout's revision), when it was given one. */
+  name?: string;
   running: boolean;
   /** Ended early by SIGINT/SIGTERM (or the control server died): the numbers are partial. */
   interrupted?: boolean;

@@ -2,6 +2,7 @@
  * A probing session: the engine plus one `EndpointStats` per endpoint, the run's phases, and the
  * result document built from them at any moment (live or final).
  */
+import { hostname } from 'node:os';
 import { EndpointStats } from './analysis/endpoint-stats.ts';
 import { markDegraded } from './guard/degraded.ts';
 import type { SessionHistory } from './history/plan.ts';
@@ -31,6 +32,8 @@ export interface ResultExtras {
   guard?: GuardRecord | undefined;
   interrupted?: boolean | undefined;
   blocked?: { reason: string } | undefined;
+  /** The run's name (a control-server run started with `/start?name=`). */
+  name?: string | undefined;
 }
 
 /** One probing session from `start()` to `stop()`. */
@@ -40,6 +43,8 @@ export class ProbeSession {
   /** Learned budgets and latency history (history/plan.ts); undefined: none. */
   readonly history: SessionHistory | undefined;
   private readonly engine: ProbeEngine;
+  /** The machine that probes, for the document's `host`. */
+  private readonly host = hostname();
   private readonly phaseList: PhaseSpan[] = [];
   private readonly listeners = new Set<(o: ProbeOutcome) => void>();
   private waiters: { untilMs: number; resolve: () => void }[] = [];
@@ -154,6 +159,7 @@ export class ProbeSession {
     const doc: ResultDocument = {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'zerodown', version: VERSION },
+      host: this.host,
       verdict: 'pass',
       running: this.running,
       startedAt: (this.startedAtDate ?? new Date()).toISOString(),
@@ -172,6 +178,7 @@ export class ProbeSession {
     if (extras.guard) doc.guard = extras.guard;
     if (extras.interrupted) doc.interrupted = true;
     if (extras.blocked) doc.blocked = extras.blocked;
+    if (extras.name !== undefined) doc.name = extras.name;
     doc.verdict = decideOutcome(doc).verdict;
     // Commands, reasons and rollback output are free text: no known secret leaves in them.
     return redactTree(doc, c.redactor, OPAQUE);

@@ -12,6 +12,7 @@
  */
 import type { DowntimeIncident, DowntimeWindow } from '../result.ts';
 import { round3 } from './histogram.ts';
+import { addCheck } from './windows.ts';
 
 /** Default `budget.mergeGap`: windows closer than this are one incident. */
 export const DEFAULT_MERGE_GAP_MS = 1000;
@@ -55,7 +56,7 @@ function toIncident(group: readonly NumberedWindow[]): DowntimeIncident {
     failures += w.failures;
     clientStall ||= w.clientStall === true;
     addCounts(errorCodes, w.errorCodes);
-    if (w.checks) addCounts((checks ??= {}), w.checks);
+    for (const [check, n] of Object.entries(w.checks ?? {})) addCheck((checks ??= {}), check, n);
   }
   const probes = Math.max(failures, last.endProbe - first.firstProbe);
   const failureRatio = round3(failures / probes);

@@ -61,7 +61,7 @@ function downtimeText(
     const i = incidents[0]!;
     return `1 ${i.kind === 'partial' ? 'partial ' : ''}incident of ${formatDuration(i.durationMs)} (${percent(i.failureRatio)} failed), ${plain}`;
   }
-  const longest = incidents.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
+  const longest = incidents.reduce((a, b) => (b.durationMs > a.durationMs ? b : a), incidents[0]!);
   return `${incidents.length} incidents, the longest ${formatDuration(longest.durationMs)} (${percent(longest.failureRatio)} failed), ${plain}`;
 }
 

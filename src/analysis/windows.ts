@@ -59,10 +59,7 @@ export class DowntimeDetector {
     const w = this.current.window;
     w.failures++;
     w.errorCodes[p.code] = (w.errorCodes[p.code] ?? 0) + 1;
-    if (p.check !== undefined) {
-      w.checks ??= {};
-      w.checks[p.check] = (w.checks[p.check] ?? 0) + 1;
-    }
+    if (p.check !== undefined) addCheck((w.checks ??= {}), p.check, 1);
   }
 
   /** True while the latest probe in order failed. */
@@ -102,4 +99,19 @@ function copy(w: DowntimeWindow, open: boolean): DowntimeWindow {
   const out: DowntimeWindow = { ...w, errorCodes: { ...w.errorCodes }, open };
   if (w.checks) out.checks = { ...w.checks };
   return out;
+}
+
+/**
+ * Distinct check keys kept per window or incident: a check names what was received, and a
+ * changing value (a timestamp) must not grow a map without bound.
+ */
+export const MAX_CHECK_KEYS = 20;
+
+/** The key further distinct checks are counted under. */
+export const OTHER_CHECKS = '(other checks)';
+
+/** Counts `n` failures of `check` into `checks`, past `MAX_CHECK_KEYS` keys under one key. */
+export function addCheck(checks: Record<string, number>, check: string, n: number): void {
+  const key = check in checks || Object.keys(checks).length < MAX_CHECK_KEYS ? check : OTHER_CHECKS;
+  checks[key] = (checks[key] ?? 0) + n;
 }

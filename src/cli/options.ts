@@ -2,13 +2,14 @@
  * Options shared by `run` and `probe` (contract §1), and turning them into config overrides.
  */
 import { Option, type Command } from 'commander';
-import { parseDuration } from '../config/duration.ts';
+import { readDuration } from '../config/duration.ts';
 import { loadConfig } from '../config/load.ts';
 import type { ConfigOverrides, ZerodownConfig } from '../config/resolve.ts';
 import { ZerodownError } from '../errors.ts';
+import { addRequestOptions, requestOverrides, type RequestFlags } from './request-flags.ts';
 
 /** Raw values commander hands over. */
-export interface SharedFlags {
+export interface SharedFlags extends RequestFlags {
   config?: string;
   rollback?: string;
   abortOnDowntime?: string;
@@ -40,6 +41,7 @@ export function addSharedOptions(cmd: Command, phases: boolean): Command {
     .option('-u, --url <url>', 'an endpoint to probe, repeatable; its name is its path', collect)
     .option('-r, --rate <n>', 'probes per second for each endpoint (default 10)')
     .option('-t, --timeout <dur>', 'a probe with no complete response by then fails (default 2s)');
+  addRequestOptions(cmd);
   if (phases) {
     cmd
       .option('--warmup <dur>', 'probing before the deploy command starts (default 5s)')
@@ -68,6 +70,7 @@ export function addSharedOptions(cmd: Command, phases: boolean): Command {
 /** Loads the config with the flags applied (a flag wins over the file). */
 export function configFromFlags(flags: SharedFlags): ZerodownConfig {
   const overrides: ConfigOverrides = {
+    ...requestOverrides(flags),
     url: flags.url,
     rate: flags.rate === undefined ? undefined : parseRate(flags.rate),
     timeoutMs: flagDuration('--timeout', flags.timeout),
@@ -87,28 +90,27 @@ export function configFromFlags(flags: SharedFlags): ZerodownConfig {
     service: flags.service,
     label: flags.label,
   };
-  return loadConfig({ file: flags.config, overrides });
+  return loadConfig({
+    file: flags.config,
+    overrides,
+    announce: (line) => process.stderr.write(`zerodown: ${line}\n`),
+  });
 }
 
 /** Parses a duration flag; undefined stays undefined. */
 export function flagDuration(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    throw new ZerodownError(
-      'ZD_USAGE',
-      `${flag}: not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 2s, 1.5m)`,
-    );
-  }
-  return ms;
+  const r = readDuration(value);
+  if ('error' in r) throw new ZerodownError('ZD_USAGE', `${flag}: ${r.error}`);
+  return r.ms;
 }
 
 function parseRate(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 100_000) {
+  if (!Number.isFinite(n) || n < 1 / 3600 || n > 100_000) {
     throw new ZerodownError(
       'ZD_USAGE',
-      `--rate: expected probes per second above 0, got ${JSON.stringify(value)}`,
+      `--rate: expected probes per second from 1 an hour (0.000278) to 100000, got ${JSON.stringify(value)}`,
     );
   }
   return n;

@@ -11,8 +11,9 @@ import { renderHtml } from '../report/html.ts';
 import { isLoopback } from '../server/auth.ts';
 import { sleep } from '../util/sleep.ts';
 import { writeFileAtomic } from '../util/files.ts';
-import { addSharedOptions, configFromFlags, type SharedFlags } from './options.ts';
+import { addSharedOptions, configFromFlags, flagDuration, type SharedFlags } from './options.ts';
 import { writeReports } from './outputs.ts';
+import { claimPidFile, refuseIfRunning } from './pid-file.ts';
 import { openRunHistory, recordResult } from './run-history.ts';
 import type { RunHistory } from '../history/run-history.ts';
 
@@ -22,6 +23,7 @@ interface ServeFlags extends SharedFlags {
   token?: string;
   dataDir: string;
   detach?: boolean;
+  maxRun?: string;
   pidFile?: string;
   logFile?: string;
 }
@@ -39,7 +41,11 @@ export function registerServe(program: Command, exit: (code: number) => void): v
     .option('--token <token>', 'bearer token every route but /healthz needs (or ZERODOWN_TOKEN)')
     .option('--data-dir <dir>', 'where the current run is saved every second', '.zerodown')
     .option('--detach', 'start in the background, wait until it answers, and return')
-    .option('--pid-file <file>', 'with --detach: where the pid goes (default <data-dir>/serve.pid)')
+    .option('--max-run <dur>', 'end a run nobody stops after this long (0: never; default 1h)')
+    .option(
+      '--pid-file <file>',
+      'where the pid goes while it runs (with --detach: default <data-dir>/serve.pid)',
+    )
     .option(
       '--log-file <file>',
       'with --detach: where its output goes (default <data-dir>/serve.log)',
@@ -64,17 +70,21 @@ export function registerServe(program: Command, exit: (code: number) => void): v
         exit(await detach(flags, token));
         return;
       }
+      if (flags.pidFile) claimPidFile(resolve(flags.pidFile));
       // Loaded here, not at the top: the server's dependencies (fastify, prom-client) would
       // cost every other command tens of MB of memory.
-      const [{ buildServer }, { RunController }] = await Promise.all([
+      const [{ buildServer }, { RunController, DEFAULT_MAX_RUN_MS }] = await Promise.all([
         import('../server/app.ts'),
         import('../server/run-controller.ts'),
       ]);
       // Each run reads its learned budgets as it starts, and is recorded when it ends.
       let history: RunHistory | undefined;
-      const controller = new RunController(config, flags.dataDir, {
-        prepare: async () => (history = await openRunHistory(config))?.session,
-      });
+      const controller = new RunController(
+        config,
+        flags.dataDir,
+        flagDuration('--max-run', flags.maxRun) ?? DEFAULT_MAX_RUN_MS,
+        { prepare: async () => (history = await openRunHistory(config))?.session },
+      );
       // Each run's end: the other report files (the controller writes the JSON) and notifications.
       const delivering = new Set<Promise<unknown>>();
       controller.onStop((doc) => {
@@ -125,8 +135,10 @@ export function registerServe(program: Command, exit: (code: number) => void): v
 async function detach(flags: ServeFlags, token: string | undefined): Promise<number> {
   const pidFile = resolve(flags.pidFile ?? join(flags.dataDir, 'serve.pid'));
   const logFile = resolve(flags.logFile ?? join(flags.dataDir, 'serve.log'));
+  refuseIfRunning(pidFile);
   writeFileAtomic(logFile, '');
-  const args = process.argv.slice(1).filter((a) => a !== '--detach');
+  // The server writes its pid file itself, and removes it when it exits.
+  const args = [...process.argv.slice(1).filter((a) => a !== '--detach'), '--pid-file', pidFile];
   const log = openSync(logFile, 'a');
   const child = spawn(process.execPath, args, {
     detached: true,
@@ -137,7 +149,6 @@ async function detach(flags: ServeFlags, token: string | undefined): Promise<num
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   child.unref();
-  writeFileAtomic(pidFile, `${child.pid}\n`);
   // The server says where it listens (port 0 picks a free one): read that from its log.
   const until = performance.now() + 15_000;
   while (performance.now() < until && exited === undefined) {

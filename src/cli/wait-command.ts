@@ -4,14 +4,23 @@
  */
 import type { Command } from 'commander';
 import { request } from '../util/lazy-undici.ts';
-import { statusSchema, type StatusRange } from '../config/schema.ts';
+import type { StatusRange } from '../config/schema.ts';
+import { DEFAULTS } from '../config/resolve.ts';
 import { classifyError } from '../probe/classify.ts';
 import { ZerodownError } from '../errors.ts';
 import { sleep } from '../util/sleep.ts';
 import { flagDuration } from './options.ts';
 import { interruptSignal } from './outputs.ts';
+import {
+  addRequestOptions,
+  parseStatusList,
+  requestOverrides,
+  type RequestFlags,
+} from './request-flags.ts';
 
-interface WaitFlags {
+const DEFAULT_STATUS = DEFAULTS.status;
+
+interface WaitFlags extends RequestFlags {
   url: string;
   bodyContains?: string;
   versionHeader?: string;
@@ -33,6 +42,10 @@ export async function waitForUrl(options: {
   bodyContains?: string | undefined;
   /** This response header must equal `version`. */
   version?: { header: string; equals: string } | undefined;
+  /** Request headers (e.g. to authenticate), method and body; GET without a body by default. */
+  headers?: Readonly<Record<string, string>> | undefined;
+  method?: string | undefined;
+  body?: string | undefined;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }): Promise<boolean> {
@@ -48,7 +61,9 @@ export async function waitForUrl(options: {
     try {
       const res = await request(options.url, {
         signal: AbortSignal.timeout(attemptTimeout),
-        headers: { 'user-agent': 'zerodown-wait' },
+        method: (options.method ?? (options.body === undefined ? 'GET' : 'POST')) as 'GET',
+        headers: { 'user-agent': 'zerodown-wait', ...options.headers },
+        body: options.body,
       });
       const body = options.bodyContains === undefined ? '' : await readPrefix(res.body);
       if (options.bodyContains === undefined)
@@ -87,7 +102,7 @@ export async function waitForUrl(options: {
 
 /** Registers `wait`. */
 export function registerWait(program: Command, exit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('wait')
     .description(
       'readiness gate: poll a URL until it answers as expected (exit 0) or time runs out (exit 1)',
@@ -99,50 +114,52 @@ export function registerWait(program: Command, exit: (code: number) => void): vo
     .option('--consecutive <n>', 'answers in a row needed (default 1)')
     .option('--body-contains <text>', 'the body must contain this text')
     .option('--version-header <name>', 'with --version: the header naming the version')
-    .option('--version <v>', 'the version header must equal this (e.g. the new release)')
-    .action(async (flags: WaitFlags) => {
-      if (!URL.canParse(flags.url) || !/^https?:$/.test(new URL(flags.url).protocol)) {
-        throw new ZerodownError(
-          'ZD_USAGE',
-          `--url: not an http(s) URL: ${JSON.stringify(flags.url)}`,
-        );
-      }
-      const parsed = statusSchema.safeParse(
-        flags.status === undefined ? '200-399' : flags.status.split(','),
+    .option('--version <v>', 'the version header must equal this (e.g. the new release)');
+  addRequestOptions(cmd).action(async (flags: WaitFlags) => {
+    if (!URL.canParse(flags.url) || !/^https?:$/.test(new URL(flags.url).protocol)) {
+      throw new ZerodownError(
+        'ZD_USAGE',
+        `--url: not an http(s) URL: ${JSON.stringify(flags.url)}`,
       );
-      if (!parsed.success)
-        throw new ZerodownError('ZD_USAGE', `--status: ${parsed.error.issues[0]!.message}`);
-      const consecutive = Number(flags.consecutive ?? 1);
-      if (!Number.isInteger(consecutive) || consecutive < 1) {
-        throw new ZerodownError(
-          'ZD_USAGE',
-          `--consecutive: expected a whole number from 1, got ${flags.consecutive}`,
-        );
-      }
-      const { signal, dispose } = interruptSignal();
-      try {
-        const ready = await waitForUrl({
-          url: flags.url,
-          status: parsed.data,
-          timeoutMs: flagDuration('--timeout', flags.timeout) ?? 60_000,
-          intervalMs: flagDuration('--interval', flags.interval) ?? 1000,
-          consecutive,
-          bodyContains: flags.bodyContains,
-          version:
-            flags.version === undefined
-              ? undefined
-              : { header: flags.versionHeader ?? 'x-app-version', equals: flags.version },
-          signal,
-          log: (line) => process.stderr.write(`zerodown wait: ${line}\n`),
-        });
-        process.stderr.write(
-          `zerodown wait: ${ready ? 'ready' : signal.aborted ? 'interrupted' : 'not ready before the timeout'}\n`,
-        );
-        exit(ready ? 0 : signal.aborted ? 130 : 1);
-      } finally {
-        dispose();
-      }
-    });
+    }
+    const req = requestOverrides(flags);
+    const status =
+      req.expectStatus ??
+      (flags.status === undefined ? DEFAULT_STATUS : parseStatusList('--status', flags.status));
+    const consecutive = Number(flags.consecutive ?? 1);
+    if (!Number.isInteger(consecutive) || consecutive < 1) {
+      throw new ZerodownError(
+        'ZD_USAGE',
+        `--consecutive: expected a whole number from 1, got ${flags.consecutive}`,
+      );
+    }
+    const { signal, dispose } = interruptSignal();
+    try {
+      const ready = await waitForUrl({
+        url: flags.url,
+        status,
+        headers: req.headers,
+        method: req.method,
+        body: req.body,
+        timeoutMs: flagDuration('--timeout', flags.timeout) ?? 60_000,
+        intervalMs: flagDuration('--interval', flags.interval) ?? 1000,
+        consecutive,
+        bodyContains: flags.bodyContains,
+        version:
+          flags.version === undefined
+            ? undefined
+            : { header: flags.versionHeader ?? 'x-app-version', equals: flags.version },
+        signal,
+        log: (line) => process.stderr.write(`zerodown wait: ${line}\n`),
+      });
+      process.stderr.write(
+        `zerodown wait: ${ready ? 'ready' : signal.aborted ? 'interrupted' : 'not ready before the timeout'}\n`,
+      );
+      exit(ready ? 0 : signal.aborted ? 130 : 1);
+    } finally {
+      dispose();
+    }
+  });
 }
 
 /** Reads up to 64 KiB of a body and drops the rest. */

@@ -2,21 +2,21 @@
  * Config value types shared by every config section: durations and HTTP status lists.
  */
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { readDuration } from './duration.ts';
 
-/** A duration: `500ms`, `2s`, `1.5m`, or a bare number of milliseconds; parsed to ms. */
+/**
+ * A duration: `500ms`, `2s`, `1m30s`, `1h`; a bare number only when it is 0 (see duration.ts).
+ * Parsed to ms.
+ */
 export const durationSchema = z
-  .union([z.number(), z.string()], { error: 'expected a duration such as 500ms, 2s or 1.5m' })
+  .union([z.number(), z.string()], { error: 'expected a duration such as 500ms, 2s or 1m30s' })
   .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `not a duration: ${JSON.stringify(value)} (use e.g. 500ms, 2s, 1.5m)`,
-      });
+    const r = readDuration(value);
+    if ('error' in r) {
+      ctx.addIssue({ code: 'custom', message: r.error });
       return z.NEVER;
     }
-    return ms;
+    return r.ms;
   });
 
 const STATUS_ITEM = /^\s*(?:([1-5])xx|(\d{3})(?:\s*-\s*(\d{3}))?)\s*$/i;

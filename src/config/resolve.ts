@@ -136,11 +136,22 @@ export interface ConfigOverrides extends GuardOverrides, HistoryOverrides {
   durationMs?: number | undefined;
   connection?: 'keepalive' | 'fresh' | undefined;
   versionHeader?: string | undefined;
+  /** `-H`: request headers (lower-case names) over the config's. */
+  headers?: Readonly<Record<string, string>> | undefined;
+  /** `-X`: the request method. */
+  method?: string | undefined;
+  /** `--body`: the request body. */
+  body?: string | undefined;
+  /** `--expect-status`: accepted statuses. */
+  expectStatus?: readonly StatusRange[] | undefined;
   json?: string | undefined;
   markdown?: string | undefined;
   junit?: string | undefined;
   html?: string | undefined;
 }
+
+/** The longest probe deadline: a probe is a health check, not a download. */
+const MAX_TIMEOUT_MS = 600_000;
 
 /** Defaults of the contract (§1, §2). */
 export const DEFAULTS = {
@@ -254,16 +265,18 @@ function resolveEndpoint(
   const url = resolveUrl(e.url, baseUrl, `${field}.url`);
   const timeoutMs = o.timeoutMs ?? e.timeout ?? d.timeout ?? DEFAULTS.timeoutMs;
   if (timeoutMs <= 0) throw configError(`${field}.timeout`, 'must be more than 0');
+  if (timeoutMs > MAX_TIMEOUT_MS) throw configError(`${field}.timeout`, 'at most 10m');
   const expect = { ...d.expect, ...e.expect };
   // --version-header wins over the file; an endpoint's `version:` over the defaults' one.
   const version =
     o.versionHeader !== undefined ? { header: o.versionHeader } : (e.version ?? d.version);
-  const headers = lowerKeys({ ...d.headers, ...e.headers });
+  const headers = lowerKeys({ ...d.headers, ...e.headers, ...o.headers });
   const basic = basicAuthOf(url);
   if (basic !== undefined) headers.authorization ??= basic;
-  let body: string | undefined;
-  if (typeof e.body === 'string') body = e.body;
-  else if (e.body !== undefined) {
+  // `--body` wins over the file's, sent as given (set its content-type with -H, as with curl).
+  let body = o.body;
+  if (body === undefined && typeof e.body === 'string') body = e.body;
+  else if (body === undefined && e.body !== undefined) {
     body = JSON.stringify(e.body);
     headers['content-type'] ??= 'application/json';
   }
@@ -271,14 +284,14 @@ function resolveEndpoint(
     name: e.name ?? '',
     url,
     displayUrl: url,
-    method: e.method ?? d.method ?? (body === undefined ? 'GET' : 'POST'),
+    method: o.method ?? e.method ?? d.method ?? (body === undefined ? 'GET' : 'POST'),
     headers,
     body,
     rate: o.rate ?? e.rate ?? d.rate ?? DEFAULTS.rate,
     timeoutMs,
     connection: o.connection ?? e.connection ?? d.connection ?? 'keepalive',
     expect: {
-      status: expect.status ?? DEFAULTS.status,
+      status: o.expectStatus ?? expect.status ?? DEFAULTS.status,
       bodyContains: expect.bodyContains,
       maxLatencyMs: expect.maxLatency,
       headers: expect.headers ? lowerKeys(expect.headers) : undefined,

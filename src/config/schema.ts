@@ -21,7 +21,7 @@ const methodSchema = z
 
 const rateSchema = z
   .number({ error: 'expected a number of probes per second' })
-  .positive('must be more than 0')
+  .min(1 / 3600, 'at least 1 probe an hour (0.000278/s)')
   .max(100_000, 'at most 100000 probes per second per endpoint');
 
 /** `keepalive` reuses pooled connections; `fresh` opens a new connection for every probe. */
@@ -107,7 +107,7 @@ const notifySchema = z.strictObject({
 export const configSchema = z.strictObject({
   baseUrl: z.string().optional(),
   defaults: endpointDefaultsSchema.optional(),
-  endpoints: z.array(endpointSchema).optional(),
+  endpoints: z.array(endpointSchema).max(1000, 'at most 1000 endpoints').optional(),
   budget: z
     .strictObject({
       maxDowntime: durationSchema.optional(),

@@ -10,6 +10,7 @@ import {
   type JsonPath,
   type ParsedBody,
 } from '../util/json-path.ts';
+import { isSecretHeaderName, MASK } from '../redact.ts';
 
 /** What a response looked like, as far as the probe read it. */
 export interface ResponseFacts {
@@ -43,7 +44,8 @@ export function classifyResponse(expect: ExpectConfig, r: ResponseFacts): Classi
     for (const [name, want] of Object.entries(expect.headers)) {
       const got = r.headers[name];
       const value = Array.isArray(got) ? got.join(', ') : got;
-      if (value !== want) return { ok: false, code: 'assertion', check: `header:${name}` };
+      if (value !== want)
+        return { ok: false, code: 'assertion', check: headerCheck(name, value, want) };
     }
   }
   if (expect.bodyContains !== undefined && !r.bodyPrefix.includes(expect.bodyContains)) {
@@ -51,8 +53,10 @@ export function classifyResponse(expect: ExpectConfig, r: ResponseFacts): Classi
   }
   if (expect.json && expect.json.length > 0) {
     const body = r.json ?? parseJsonBody(r.bodyPrefix);
-    const failed = compiledChecks(expect.json).find((c) => !passesJsonCheck(c, body));
-    if (failed) return { ok: false, code: 'assertion', check: `json:${failed.path.text}` };
+    for (const c of compiledChecks(expect.json)) {
+      const failed = jsonCheckFailure(c, body);
+      if (failed !== undefined) return { ok: false, code: 'assertion', check: failed };
+    }
   }
   if (expect.maxLatencyMs !== undefined && r.latencyMs > expect.maxLatencyMs) {
     return { ok: false, code: 'slow', check: 'maxLatency' };
@@ -85,14 +89,37 @@ function compiledChecks(checks: readonly JsonCheck[]): CompiledCheck[] {
 /**
  * One JSON check: the body is JSON, the path names a value, the value equals `equals` (strict:
  * `"1"` is not `1`) and its text (strings as they are, the rest as JSON) matches `matches`.
+ * Returns the failure with what was received (`json:$.status = "DOWN", expected "UP"`), or
+ * undefined when it passes.
  */
-function passesJsonCheck(c: CompiledCheck, body: ParsedBody): boolean {
-  if (!body.ok) return false;
+function jsonCheckFailure(c: CompiledCheck, body: ParsedBody): string | undefined {
+  const at = `json:${c.path.text}`;
+  if (!body.ok) return `${at}: the body is not JSON`;
   const value = evaluateJsonPath(c.path, body.value);
-  if (value === undefined) return false;
-  if (c.check.equals !== undefined && value !== c.check.equals) return false;
-  if (c.regex && !c.regex.test(jsonValueText(value)!)) return false;
-  return true;
+  if (value === undefined) return `${at} missing`;
+  if (c.check.equals !== undefined && value !== c.check.equals) {
+    return `${at} = ${shown(value)}, expected ${shown(c.check.equals)}`;
+  }
+  if (c.regex && !c.regex.test(jsonValueText(value)!)) {
+    return `${at} = ${shown(value)}, expected to match ${c.check.matches}`;
+  }
+  return undefined;
+}
+
+/** `header:x-ready = "no", expected "yes"`; a secret header's value is never shown. */
+function headerCheck(name: string, got: string | undefined, want: string): string {
+  if (got === undefined) return `header:${name} missing, expected ${shown(want)}`;
+  if (isSecretHeaderName(name)) return `header:${name} = ${MASK}, expected ${MASK}`;
+  return `header:${name} = ${shown(got)}, expected ${shown(want)}`;
+}
+
+/** Longest value shown in a check (the rest is cut with …). */
+const SHOWN_MAX = 60;
+
+/** A received or expected value as JSON text, cut to `SHOWN_MAX` characters. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > SHOWN_MAX ? `${text.slice(0, SHOWN_MAX - 1)}…` : text;
 }
 
 const CLOSED = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);

@@ -91,7 +91,7 @@ export function incidentSpan(i: DowntimeIncident | DowntimeWindow): string {
 export function incidentWhat(i: DowntimeIncident, times = ' x'): string {
   const phase = i.phase ? ` during ${i.phase}` : '';
   const codes = codesText(i.errorCodes, times);
-  const checks = i.checks ? ` [${Object.keys(i.checks).join(', ')}]` : '';
+  const checks = i.checks ? ` [${checksText(i.checks)}]` : '';
   const failed =
     i.windows === 1 && i.failures === i.probes
       ? `${codes}${checks}`
@@ -99,6 +99,15 @@ export function incidentWhat(i: DowntimeIncident, times = ' x'): string {
   const stall = i.clientStall ? ' — zerodown itself fell behind here, read with care' : '';
   const kind = i.kind === 'partial' ? 'partial outage' : 'outage';
   return `${formatDuration(i.durationMs)} ${kind}${phase}: ${failed}${stall}`;
+}
+
+/** The three most frequent failed checks, and how many more: `json:$.status = "DOWN"…, +2 more`. */
+export function checksText(checks: Readonly<Record<string, number>>): string {
+  const keys = Object.entries(checks)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([k]) => k);
+  const more = keys.length > 3 ? `, +${keys.length - 3} more` : '';
+  return `${keys.slice(0, 3).join('; ')}${more}`;
 }
 
 /** An offset from the start in seconds: `7.00 s`. */

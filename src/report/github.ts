@@ -3,9 +3,10 @@
  * each endpoint over its budget, a `::warning` for downtime within it and for a degraded
  * endpoint. Pure: (doc) => string.
  */
-import { formatDuration } from '../config/duration.ts';
 import type { ResultDocument } from '../result.ts';
-import { codesText } from './common.ts';
+import { incidentsOf } from '../analysis/incidents.ts';
+import type { DowntimeIncident } from '../result.ts';
+import { incidentSpan, incidentWhat, mergeGapOf } from './common.ts';
 
 /** Renders the annotations (one line each; empty when there was no downtime). */
 export function renderGithubAnnotations(doc: ResultDocument): string {
@@ -18,12 +19,13 @@ export function renderGithubAnnotations(doc: ResultDocument): string {
       continue;
     }
     if (!e.downtime.isDowntime) continue;
-    const windows = e.downtime.windows;
-    const longest = windows.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
-    const message =
-      `${e.name} (${e.method} ${e.url}): ${e.reason}; longest window ${formatDuration(longest.durationMs)}` +
-      ` at +${(longest.startMs / 1000).toFixed(2)} s${longest.phase ? ` during ${longest.phase}` : ''}` +
-      ` (${codesText(longest.errorCodes)})`;
+    // The longest incident (the first of the longest), when the document has any.
+    const longest = incidentsOf(e, mergeGapOf(doc)).reduce<DowntimeIncident | undefined>(
+      (a, b) => (a === undefined || b.durationMs > a.durationMs ? b : a),
+      undefined,
+    );
+    const where = longest ? `; longest: ${incidentSpan(longest)}, ${incidentWhat(longest)}` : '';
+    const message = `${e.name} (${e.method} ${e.url}): ${e.reason}${where}`;
     const level = e.verdict === 'fail' ? 'error' : 'warning';
     const title = e.verdict === 'fail' ? 'Downtime' : 'Downtime (within budget)';
     lines.push(`::${level} title=${property(title)}::${data(message)}`);

@@ -159,11 +159,25 @@ export const REPORT_JS = String.raw`(function () {
       layer.appendChild(d);
       return d;
     }
-    model.phases.forEach(function (p) {
+    // Each phase's label stays within the phase (up to where the next one starts), so short
+    // phases never run their names together ("probedeploysettle"): a name that does not fit is
+    // cut to its initial, and left out when even that does not fit.
+    model.phases.forEach(function (p, i) {
       var d = box('zd-phase' + (p.name === 'deploy' ? ' zd-phase-deploy' : ''), px(p.startMs), px(p.endMs));
       if (!d) return;
       d.dataset.phase = p.name;
-      d.appendChild(el('span', 'zd-phase-label', p.name));
+      var next = model.phases[i + 1];
+      var left = Math.max(0, px(p.startMs));
+      var room = Math.min(width, next ? px(next.startMs) : width) - left - 3;
+      var label = el('span', 'zd-phase-label', p.name);
+      d.appendChild(label);
+      d.dataset.label = 'full';
+      if (label.offsetLeft + label.offsetWidth <= room) return;
+      label.textContent = p.name.charAt(0);
+      d.dataset.label = 'initial';
+      if (label.offsetLeft + label.offsetWidth <= room) return;
+      d.removeChild(label);
+      d.dataset.label = 'none';
     });
     // Windows closer than a pixel are drawn as one box, so a flapping hour stays light.
     var groups = [];

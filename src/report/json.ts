@@ -3,7 +3,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { ZerodownError } from '../errors.ts';
+import { formatPath } from '../config/load.ts';
 import type { ResultDocument } from '../result.ts';
+import { resultSchema } from './result-schema.ts';
 
 /** Renders the result document as pretty JSON. */
 export function renderJson(doc: ResultDocument): string {
@@ -29,6 +31,14 @@ export function parseResult(text: string, source = 'result'): ResultDocument {
     throw new ZerodownError(
       'ZD_RESULT_INVALID',
       `${source}: schemaVersion ${String(d.schemaVersion)} is not supported (this zerodown reads 1)`,
+    );
+  }
+  const checked = resultSchema.safeParse(doc);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw new ZerodownError(
+      'ZD_RESULT_INVALID',
+      `${source}: not a valid result document: ${formatPath(issue.path) || 'the top level'}: ${issue.message}`,
     );
   }
   return doc as ResultDocument;

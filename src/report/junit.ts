@@ -25,7 +25,7 @@ export function renderJunit(doc: ResultDocument): string {
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="zerodown" ${counts}>`,
-    `  <testsuite name="zerodown" package="zerodown" id="0" ${counts} timestamp="${attr(doc.startedAt.slice(0, 19))}" hostname="localhost">`,
+    `  <testsuite name="zerodown" package="zerodown" id="0" ${counts} timestamp="${attr(doc.startedAt.slice(0, 19))}" hostname="${attr(doc.host ?? 'localhost')}">`,
     '    <properties>',
     ...properties(doc).map(
       ([name, value]) => `      <property name="${attr(name)}" value="${attr(value)}"/>`,

@@ -81,8 +81,12 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.route({
     method: ['GET', 'POST'],
     url: '/start',
-    handler: async (_req, reply) => {
-      await controller.start();
+    handler: async (req, reply) => {
+      const name = runNameOf(req.query, req.body);
+      if (name === undefined) await controller.start();
+      else if ((await controller.startNamed(name)).already) {
+        return reply.type('text/plain').send(`Run ${name} is already going\n`);
+      }
       const config = controller.config;
       const target =
         config.baseUrl === undefined
@@ -94,9 +98,22 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     },
   });
 
-  app.get<{ Querystring: { fail?: string } }>('/stats', (req, reply) => {
+  /** The current or last run; with `?name=`, only if it is that run (a rollout's own verdict). */
+  const statsFor = (query: unknown): ResultDocument => {
     const doc = controller.stats();
     if (!doc) throw new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first');
+    const name = (query as { name?: unknown } | undefined)?.name;
+    if (typeof name === 'string' && name !== '' && doc.name !== name) {
+      throw new ZerodownError(
+        'ZD_NO_RUN',
+        `no run named ${JSON.stringify(name)} (the last run is ${JSON.stringify(doc.name ?? 'unnamed')})`,
+      );
+    }
+    return doc;
+  };
+
+  app.get<{ Querystring: { fail?: string; name?: string } }>('/stats', (req, reply) => {
+    const doc = statsFor(req.query);
     const failOn =
       req.query.fail !== undefined && req.query.fail !== '0' && req.query.fail !== 'false';
     return reply.code(failOn && decideOutcome(doc).failed ? 412 : 200).send(doc);
@@ -106,9 +123,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.route({
     method: ['GET', 'POST'],
     url: '/verdict',
-    handler: (_req, reply) => {
-      const doc = controller.stats();
-      if (!doc) throw new ZerodownError('ZD_NO_RUN', 'no run yet: call /start first');
+    handler: (req, reply) => {
+      const doc = statsFor(req.query);
       const outcome = decideOutcome(doc);
       const detail = doc.endpoints
         .filter((e) => e.verdict === 'fail')
@@ -164,6 +180,20 @@ function requestErrorCode(status: number): ErrorCode {
 }
 
 /** An error answer: `{statusCode, code, error, message}`, the status the registry gives `code`. */
+/**
+ * A run's name from `?name=` or a JSON body: `name`, or Flagger's webhook payload
+ * (`{ name, namespace, checksum }`: the canary and its revision) as `namespace/name@checksum`.
+ */
+function runNameOf(query: unknown, body: unknown): string | undefined {
+  const q = (query as { name?: unknown } | undefined)?.name;
+  if (typeof q === 'string' && q !== '') return q.slice(0, 200);
+  const b = body as { name?: unknown; namespace?: unknown; checksum?: unknown } | undefined;
+  if (typeof b?.name !== 'string' || b.name === '') return undefined;
+  const ns = typeof b.namespace === 'string' && b.namespace !== '' ? `${b.namespace}/` : '';
+  const rev = typeof b.checksum === 'string' && b.checksum !== '' ? `@${b.checksum}` : '';
+  return `${ns}${b.name}${rev}`.slice(0, 200);
+}
+
 function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
   const statusCode = ERROR_CODES[code].httpStatus;
   return reply

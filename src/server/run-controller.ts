@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ZerodownConfig } from '../config/resolve.ts';
+import { formatDuration } from '../config/duration.ts';
 import { ZerodownError } from '../errors.ts';
 import type { SessionHistory } from '../history/plan.ts';
 import { decideOutcome } from '../outcome.ts';
@@ -17,6 +18,8 @@ import { writeFileAtomic } from '../util/files.ts';
 
 /** How often the current run is flushed to disk (ms). */
 export const FLUSH_INTERVAL_MS = 1000;
+/** A run nobody stops ends after this long by default (`serve --max-run`). */
+export const DEFAULT_MAX_RUN_MS = 3_600_000;
 /** /stats during a run is served from a result at most this old (ms). */
 const CACHE_MS = 200;
 
@@ -35,15 +38,21 @@ export class RunController {
   private readonly stopListeners = new Set<(doc: ResultDocument) => void>();
   /** Epoch ms of the last start. */
   startedAtEpochMs: number | undefined;
+  /** The name of the run going on or last ended (`/start?name=`), if it was given one. */
+  private runName: string | undefined;
+  private readonly maxRunMs: number;
   /** Reads each run's learned budgets before it starts (serve-command.ts: its run history). */
   private readonly prepare: (() => Promise<SessionHistory | undefined>) | undefined;
 
+  /** `maxRunMs`: a run nobody stops ends after this long (0: never). */
   constructor(
     config: ZerodownConfig,
     dataDir?: string,
+    maxRunMs = DEFAULT_MAX_RUN_MS,
     options: { prepare?: () => Promise<SessionHistory | undefined> } = {},
   ) {
     this.config = config;
+    this.maxRunMs = maxRunMs;
     this.prepare = options.prepare;
     this.file = dataDir === undefined ? undefined : join(dataDir, 'current-run.json');
     this.last = this.restore();
@@ -69,10 +78,11 @@ export class RunController {
    * two calls at once exactly one starts a run. Resolves once probing has begun (after the
    * connections are opened, see `ProbeSession.start`).
    */
-  start(): Promise<ProbeSession> {
+  start(name?: string): Promise<ProbeSession> {
     if (this.starting || this.session?.running || this.stopping) {
       throw new ZerodownError('ZD_RUN_ACTIVE', 'a run is already going: POST /stop first');
     }
+    this.runName = name;
     this.starting = (async () => {
       const session = new ProbeSession(this.config, await this.prepare?.());
       session.onOutcome((o) => {
@@ -84,14 +94,42 @@ export class RunController {
       this.startedAtEpochMs = Date.now();
       this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
       this.flushTimer.unref();
-      if (this.config.durationMs !== undefined) {
-        this.durationTimer = setTimeout(() => void this.end(), this.config.durationMs);
+      const limit = Math.min(this.config.durationMs ?? Infinity, this.maxRunMs || Infinity);
+      if (limit !== Infinity) {
+        this.durationTimer = setTimeout(() => {
+          if (limit !== this.config.durationMs) {
+            process.stderr.write(
+              `zerodown serve: ended the run after --max-run ${formatDuration(limit)}: nobody stopped it\n`,
+            );
+          }
+          void this.end();
+        }, limit);
         this.durationTimer.unref();
       }
       this.flush();
       return session;
     })().finally(() => (this.starting = undefined));
     return this.starting;
+  }
+
+  /**
+   * Starts the run of one rollout, idempotently (`/start?name=`): when a run of that name is
+   * going or starting, nothing changes (`already`); a run of another name (an abandoned rollout
+   * that nobody stopped) is ended, marked interrupted, and the new one starts.
+   */
+  async startNamed(name: string): Promise<{ already: boolean }> {
+    if ((this.starting || this.session?.running) && !this.stopping && this.runName === name) {
+      await this.starting;
+      return { already: true };
+    }
+    await this.end({ interrupted: true });
+    await this.start(name);
+    return { already: false };
+  }
+
+  /** The name of the current or last run (undefined when it had none). */
+  get name(): string | undefined {
+    return this.runName;
   }
 
   /** Marks a phase of the current run (e.g. `deploy`), from now on; `ZD_NO_RUN_GOING` if none. */
@@ -130,7 +168,7 @@ export class RunController {
     clearTimeout(this.durationTimer);
     this.stopping = (async () => {
       await session.stop();
-      const doc = session.result(extras);
+      const doc = session.result({ ...extras, name: this.runName });
       this.last = doc;
       this.cached = undefined;
       this.write(doc);
@@ -159,7 +197,7 @@ export class RunController {
     if (!s) return this.last;
     const now = performance.now();
     if (this.cached && now - this.cached.at < CACHE_MS) return this.cached.doc;
-    const doc = s.result();
+    const doc = s.result({ name: this.runName });
     this.cached = { at: now, doc };
     return doc;
   }
@@ -167,7 +205,7 @@ export class RunController {
   private flush(): void {
     const s = this.current;
     if (!s) return;
-    const doc = s.result();
+    const doc = s.result({ name: this.runName });
     this.cached = { at: performance.now(), doc };
     this.write(doc);
   }

@@ -1,6 +1,7 @@
 /**
- * The examples/ folder and the GitHub Action, exercised for real: the commands each example runs
- * (not GitHub, GitLab or Kubernetes themselves) against a real local target with a real outage.
+ * The examples/ folder, exercised for real: the commands each example runs (not GitHub, GitLab or
+ * Kubernetes themselves) against a real local target with a real outage. The GitHub Action itself:
+ * test/e2e/action.test.ts.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -225,87 +226,5 @@ describe('progressive-delivery controllers (the HTTP exchange)', () => {
     } finally {
       await serve.stop();
     }
-  });
-});
-
-describe('the GitHub Action (action.yml → action/entrypoint.sh)', () => {
-  const entry = join(ROOT, 'action/entrypoint.sh');
-  const outputs = (file: string) =>
-    Object.fromEntries(
-      readFileSync(file, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => l.split('=') as [string, string]),
-    );
-
-  test('every input the step passes is declared', () => {
-    const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
-      inputs: Record<string, unknown>;
-      runs: { steps: { env: Record<string, string> }[] };
-    };
-    for (const v of Object.values(action.runs.steps[0]!.env)) {
-      const name = /^\$\{\{ inputs\.([\w-]+) \}\}$/.exec(v)![1]!;
-      assert.ok(name in action.inputs, name);
-    }
-  });
-
-  test('mode run: downtime fails the step and sets the outputs; fail-on-downtime: false lets it pass', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'zd-action-'));
-    for (const failOn of ['true', 'false']) {
-      const out = join(cwd, `out-${failOn}`);
-      const summary = join(cwd, `summary-${failOn}.md`);
-      writeFileSync(out, '');
-      const r = await bash(entry, {
-        cwd,
-        env: {
-          ...process.env,
-          GITHUB_ACTION_PATH: ROOT,
-          GITHUB_OUTPUT: out,
-          GITHUB_STEP_SUMMARY: summary,
-          GITHUB_ACTIONS: 'true',
-          INPUT_MODE: 'run',
-          INPUT_URLS: `${target.url('/a')}\n  ${target.url('/b')}  \n`,
-          INPUT_RATE: '50',
-          INPUT_WARMUP: '500ms',
-          INPUT_SETTLE: '500ms',
-          INPUT_COMMAND: `curl -s '${target.controlUrl(503, 300)}' >/dev/null; sleep 0.6`,
-          INPUT_FAIL_ON_DOWNTIME: failOn,
-        },
-      });
-      assert.equal(r.code, failOn === 'true' ? 1 : 0, r.stdout + r.stderr);
-      assert.deepEqual(outputs(out), {
-        verdict: 'fail',
-        'exit-code': '1',
-        result: 'zerodown-result.json',
-      });
-    }
-  });
-
-  test('modes start (with serve) and stop', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'zd-action-'));
-    const port = String(await freePort());
-    const base = {
-      ...process.env,
-      GITHUB_ACTION_PATH: ROOT,
-      INPUT_URLS: target.url('/s'),
-      INPUT_SERVER: `http://127.0.0.1:${port}`,
-      INPUT_PORT: port,
-    };
-    const start = await bash(entry, {
-      cwd,
-      env: { ...base, INPUT_MODE: 'start', INPUT_SERVE: 'true' },
-    });
-    assert.equal(start.code, 0, start.stderr);
-    assert.match(start.stdout, /Started load at/);
-    await sleep(500);
-    const out = join(cwd, 'out');
-    writeFileSync(out, '');
-    const stop = await bash(entry, {
-      cwd,
-      env: { ...base, INPUT_MODE: 'stop', GITHUB_OUTPUT: out },
-    });
-    assert.equal(stop.code, 0, stop.stderr);
-    assert.equal(outputs(out).verdict, 'pass');
-    stopDetached(join(cwd, '.zerodown/serve.pid'));
   });
 });

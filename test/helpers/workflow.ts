@@ -66,8 +66,8 @@ export interface StepRun {
 
 /**
  * Runs a GitHub Actions workflow's jobs in file order. Steps named `zerodown: …` run for real;
- * any other `run:` step is handed to `other` (the test plays the deploy there); `uses:` steps and
- * steps with `if: false` are skipped. A failing step ends its job, as on GitHub.
+ * any other `run:` step is handed to `other` (the test plays the deploy there); `uses:` steps,
+ * steps with `if: false` and `npm install -g zerodown@…` (the shim is zerodown here) are skipped. A failing step ends its job, as on GitHub.
  */
 export async function runGithubWorkflow(
   file: string,
@@ -99,6 +99,8 @@ export async function runGithubWorkflow(
     let failed = false;
     for (const step of job.steps) {
       if (failed || step.if === false || step.run === undefined) continue;
+      // The workflow installs zerodown from the registry; here the built one is on PATH already.
+      if (/^npm (install|i) (-g|--global) zerodown(@\S+)?$/.test(step.run.trim())) continue;
       const name = step.name ?? step.run.split('\n')[0]!;
       if (!name.startsWith('zerodown:')) {
         await options.other(jobName, step);

@@ -36,7 +36,18 @@ describe('classifying responses', () => {
       { ...expect, headers: { 'x-ready': 'yes' } },
       { ...facts, headers: { 'x-ready': 'no' } },
     );
-    assert.deepEqual(c, { ok: false, code: 'assertion', check: 'header:x-ready' });
+    assert.deepEqual(c, {
+      ok: false,
+      code: 'assertion',
+      check: 'header:x-ready = "no", expected "yes"',
+    });
+    const missing = classifyResponse({ ...expect, headers: { 'x-ready': 'yes' } }, facts);
+    assert.equal(missing.check, 'header:x-ready missing, expected "yes"');
+    const secret = classifyResponse(
+      { ...expect, headers: { 'x-api-token': 'abc' } },
+      { ...facts, headers: { 'x-api-token': 'other' } },
+    );
+    assert.equal(secret.check, 'header:x-api-token = ***, expected ***');
   });
   test('too slow is slow', () => {
     assert.equal(classifyResponse({ ...expect, maxLatencyMs: 1 }, facts).code, 'slow');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatDuration, parseDuration } from '../../src/config/duration.ts';
+import { formatDuration, parseDuration, readDuration } from '../../src/config/duration.ts';
 import { interpolateTree } from '../../src/config/env.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import { resolveConfig } from '../../src/config/resolve.ts';
@@ -12,8 +12,18 @@ describe('durations', () => {
     ['2s', 2000],
     ['1.5m', 90_000],
     ['1h', 3_600_000],
-    ['250', 250],
-    [250, 250],
+    ['250', undefined],
+    [250, undefined],
+    ['0', 0],
+    [0, 0],
+    ['1m30s', 90_000],
+    ['1h5m', 3_900_000],
+    ['2s500ms', 2500],
+    ['1m 30s', 90_000],
+    ['30s1m', undefined],
+    ['1m1m', undefined],
+    ['30d', 30 * 86_400_000],
+    ['31d', undefined],
     ['.5s', 500],
     [' 3 s ', 3000],
     ['2 days', undefined],
@@ -28,6 +38,13 @@ describe('durations', () => {
       assert.equal(parseDuration(input), want);
     });
   }
+  test('a bare number says which unit it lacks', () => {
+    assert.deepEqual(readDuration('5'), {
+      error:
+        '"5" has no unit: did you mean 5s? (durations take a unit: 500ms, 2s, 1m30s; only 0 may go without)',
+    });
+    assert.deepEqual(readDuration(2), readDuration('2'));
+  });
   test('formatDuration', () => {
     assert.equal(formatDuration(850), '850 ms');
     assert.equal(formatDuration(1010), '1.01 s');
@@ -74,7 +91,7 @@ describe('config validation names the field', () => {
       'endpoints:\n  - url: /a\n  - url: /b\n    expect: { stauts: 200 }\nbaseUrl: http://x',
       'endpoints[1].expect.stauts: unknown key',
     ],
-    ['endpoints:\n  - url: http://x/\n    rate: -1', 'endpoints[0].rate: must be more than 0'],
+    ['endpoints:\n  - url: http://x/\n    rate: -1', 'endpoints[0].rate: at least 1 probe an hour'],
     [
       'endpoints:\n  - url: http://x/\n    timeout: soon',
       'endpoints[0].timeout: not a duration: "soon"',
@@ -94,6 +111,23 @@ describe('config validation names the field', () => {
       'budget.extra: unknown key',
     ],
     ['phases: { warmup: forever }', 'phases.warmup: not a duration'],
+    [
+      'endpoints: [{ url: "http://x/", expect: { stauts: 200 } }]',
+      'endpoints[0].expect.stauts: unknown key (did you mean status?)',
+    ],
+    ['budjet: {}', 'budjet: unknown key (did you mean budget?)'],
+    [
+      'endpoints: [{ url: "http://x/", rate: 5e-324 }]',
+      'endpoints[0].rate: at least 1 probe an hour',
+    ],
+    ['endpoints: [*nope]', 'Unresolved alias'],
+    ['a: &a [*a]\nendpoints: []', 'a recursive alias'],
+    [
+      'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'Excessive alias count',
+    ],
+    [`a: ${'['.repeat(40)}${']'.repeat(40)}`, 'nested deeper than 32 levels'],
+    ['endpoints: [{ url: "http://x/", timeout: 11m }]', 'endpoints[0].timeout: at most 10m'],
     ['endpoints: [url: http://x/', 'not valid YAML/JSON at line'],
     ['- 1\n- 2', 'expected a mapping of settings at the top level'],
   ];

@@ -160,20 +160,40 @@ describe('the JSON assertion', () => {
   const body = JSON.stringify({ status: 'ok', ready: true, count: 3, version: 'v12' });
   const cases: [string, ExpectConfig['json'], string, string | undefined][] = [
     ['equals a string', [{ path: '$.status', equals: 'ok' }], body, undefined],
-    ['another string', [{ path: '$.status', equals: 'degraded' }], body, 'json:$.status'],
+    [
+      'another string',
+      [{ path: '$.status', equals: 'degraded' }],
+      body,
+      'json:$.status = "ok", expected "degraded"',
+    ],
     ['equals a boolean', [{ path: '$.ready', equals: true }], body, undefined],
-    ['equals is strict: "3" is not 3', [{ path: '$.count', equals: '3' }], body, 'json:$.count'],
+    [
+      'equals is strict: "3" is not 3',
+      [{ path: '$.count', equals: '3' }],
+      body,
+      'json:$.count = 3, expected "3"',
+    ],
     ['equals a number', [{ path: '$.count', equals: 3 }], body, undefined],
     ['matches', [{ path: '$.version', matches: '^v\\d+$' }], body, undefined],
     ['matches a number as text', [{ path: '$.count', matches: '^3$' }], body, undefined],
-    ['does not match', [{ path: '$.version', matches: '^v1$' }], body, 'json:$.version'],
-    ['the path must exist', [{ path: '$.missing' }], body, 'json:$.missing'],
-    ['a body that is not JSON', [{ path: '$.status' }], 'ok', 'json:$.status'],
+    [
+      'does not match',
+      [{ path: '$.version', matches: '^v1$' }],
+      body,
+      'json:$.version = "v12", expected to match ^v1$',
+    ],
+    ['the path must exist', [{ path: '$.missing' }], body, 'json:$.missing missing'],
+    [
+      'a body that is not JSON',
+      [{ path: '$.status' }],
+      'ok',
+      'json:$.status: the body is not JSON',
+    ],
     [
       'the first failed check is named',
       [{ path: '$.status', equals: 'ok' }, { path: '$.ready', equals: false }, { path: '$.x' }],
       body,
-      'json:$.ready',
+      'json:$.ready = true, expected false',
     ],
   ];
   for (const [name, json, text, check] of cases) {
@@ -183,6 +203,14 @@ describe('the JSON assertion', () => {
       else assert.deepEqual(c, { ok: false, code: 'assertion', check });
     });
   }
+  test('a long received value is cut, so a check key stays short', () => {
+    const long = JSON.stringify({ status: 'x'.repeat(500) });
+    const c = classifyResponse(
+      { ...base, json: [{ path: '$.status', equals: 'ok' }] },
+      facts(long),
+    );
+    assert.equal(c.check, `json:$.status = "${'x'.repeat(58)}…, expected "ok"`);
+  });
   test('a body the prober already parsed is used as is', () => {
     const c = classifyResponse(
       { ...base, json: [{ path: '$.a', equals: 1 }] },

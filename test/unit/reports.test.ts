@@ -148,7 +148,15 @@ describe('GitHub annotations', () => {
     const doc = fixture();
     assert.equal(
       renderGithubAnnotations(doc),
-      '::error title=Downtime::health (GET https://staging.example.com/health): 2 windows, 1.05 s down (503 x14, timeout x7); longest window 700 ms at +2.65 s during deploy (503 x14)\n',
+      // %25 is the workflow-command escape of %.
+      '::error title=Downtime::health (GET https://staging.example.com/health): 2 windows, 1.05 s down (503 x14, timeout x7); longest: +2.65 s → +4.10 s, 1.45 s partial outage during deploy: 72 %25 of 29 probes failed (503 x14, timeout x7) in 2 windows\n',
+    );
+    // Downtime with no window left in a hand-edited document: still one line, no crash.
+    const bare = fixture();
+    bare.endpoints[0]!.downtime.windows = [];
+    assert.match(
+      renderGithubAnnotations(bare),
+      /^::error title=Downtime::health .*\(503 x14, timeout x7\)\n$/,
     );
     doc.endpoints[0]!.verdict = 'pass';
     assert.match(renderGithubAnnotations(doc), /^::warning title=Downtime \(within budget\)::/);

@@ -80,6 +80,8 @@ interface Fault {
   body: string | undefined;
   path: string | undefined;
   untilMs: number;
+  /** Requests answered with the fault so far (reported at `fault-end`). */
+  answered: number;
 }
 let fault: Fault | undefined;
 let readyAtMs = Infinity;
@@ -115,6 +117,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   if (url.pathname === '/healthz') return json(res, 200, { status: 'ok', version });
   const f = fault && (fault.path === undefined || fault.path === url.pathname) ? fault : undefined;
   if (f && t < f.untilMs) {
+    f.answered++;
     if (f.status === 'hang') {
       // Accepted, never answered: the client's deadline must fire.
       held.add(res);
@@ -148,9 +151,10 @@ function admin(url: URL, res: http.ServerResponse): void {
     // The fault is a span of arrival times, [start, start + ms), checked on each request: its
     // real length is `ms` exactly, however late the timer below fires on a busy machine.
     const startT = now();
-    fault = { status, body, path, untilMs: startT + ms };
+    const f: Fault = { status, body, path, untilMs: startT + ms, answered: 0 };
+    fault = f;
     event('fault-start', { status, path, ms, untilT: startT + ms });
-    setTimeout(() => event('fault-end', { status, path }), ms);
+    setTimeout(() => event('fault-end', { status, path, answered: f.answered }), ms);
     res.end('fault started\n');
     return;
   }
