@@ -6,20 +6,13 @@
  * never deadlock upgrading a read lock.
  */
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type * as Sqlite from 'node:sqlite';
 import { ZerodownError } from '../errors.ts';
 import { COLUMNS, LISTED, listedOf, valuesOf, whereOf } from './columns.ts';
 import type { HistoryKey } from './learn.ts';
 import type { RunRecord } from './record.ts';
-import {
-  causeText,
-  tooNew,
-  type HistoryFilter,
-  type HistoryStore,
-  type KeyCount,
-} from './store.ts';
+import { tooNew, type HistoryFilter, type HistoryStore, type KeyCount } from './store.ts';
 
 /** How long a writer waits for another one's lock, in ms. */
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
@@ -62,8 +55,10 @@ const MIGRATIONS = [
 let sqlite: typeof Sqlite | undefined;
 
 /**
- * `node:sqlite`, loaded on first use. Node 22.13–23 print an ExperimentalWarning when it loads:
- * that one warning is dropped (the module is what this store is built on, not news to a user).
+ * `node:sqlite`, loaded on first use through `process.getBuiltinModule` (so a bundle needs
+ * nothing of its own for it; undefined where Node lacks it). Node 22.13–23 print an
+ * ExperimentalWarning when it loads: that one warning is dropped (the module is what this store is
+ * built on, not news to a user).
  */
 function loadSqlite(): typeof Sqlite {
   if (sqlite) return sqlite;
@@ -74,16 +69,19 @@ function loadSqlite(): typeof Sqlite {
     Reflect.apply(original, process, [warning, ...rest]);
   };
   try {
-    sqlite = createRequire(import.meta.url)('node:sqlite') as typeof Sqlite;
-    return sqlite;
-  } catch (err) {
-    throw new ZerodownError(
-      'ZD_HISTORY',
-      `a SQLite history needs node:sqlite (Node 22.13 or later; this is ${process.version}), or use a postgres:// history: ${causeText(err)}`,
-    );
+    sqlite = process.getBuiltinModule('node:sqlite');
+  } catch {
+    sqlite = undefined;
   } finally {
     process.emitWarning = original;
   }
+  if (!sqlite) {
+    throw new ZerodownError(
+      'ZD_HISTORY',
+      `a SQLite history needs node:sqlite (Node 22.13 or later; this is ${process.version}), or use a postgres:// history`,
+    );
+  }
+  return sqlite;
 }
 
 /** Opens the SQLite history at `file` (created with its folder when missing). */

@@ -364,7 +364,8 @@ describe('the config', () => {
     assert.equal(parseAge('7d'), 7 * 86_400_000);
     assert.equal(parseAge('2w'), 14 * 86_400_000);
     assert.equal(parseAge('12h'), 12 * 3_600_000);
-    assert.equal(parseAge('90'), 90);
+    assert.equal(parseAge('90'), undefined, 'a bare number: no unit');
+    assert.equal(parseAge('90d'), 90 * 86_400_000, 'longer than a duration may be');
     assert.equal(parseAge('3x'), undefined);
     assert.equal(describeTarget('postgres://ci:s3cret@db:5432/zd'), 'postgres://***@db:5432/zd');
     assert.equal(describeTarget('.zerodown/history.db'), '.zerodown/history.db');
