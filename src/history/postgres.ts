@@ -56,9 +56,10 @@ const MIGRATIONS = [
    -- Covering the budget query (downtimes of judged runs since a time): index-only scans.
    CREATE INDEX zerodown_runs_key ON zerodown_runs (service, endpoint, agent, connection, started_at)
      INCLUDE (run_verdict, downtime_ms);
-   CREATE INDEX zerodown_runs_endpoint ON zerodown_runs (service, endpoint, started_at)
+   -- With id: listing newest first (started_at DESC, id DESC) is a backward index scan.
+   CREATE INDEX zerodown_runs_endpoint ON zerodown_runs (service, endpoint, started_at, id)
      INCLUDE (run_verdict, downtime_ms);
-   CREATE INDEX zerodown_runs_started ON zerodown_runs (started_at);`,
+   CREATE INDEX zerodown_runs_started ON zerodown_runs (started_at, id);`,
 ];
 
 /** Connects to the database at `url` and brings its schema up to date. */

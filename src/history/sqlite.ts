@@ -49,7 +49,8 @@ const MIGRATIONS = [
      ON zerodown_runs (service, endpoint, agent, connection, started_at, run_verdict, downtime_ms);
    CREATE INDEX zerodown_runs_endpoint
      ON zerodown_runs (service, endpoint, started_at, run_verdict, downtime_ms);
-   CREATE INDEX zerodown_runs_started ON zerodown_runs (started_at);`,
+   -- started_at and id: listing newest first (started_at DESC, id DESC) reads the index backwards.
+   CREATE INDEX zerodown_runs_started ON zerodown_runs (started_at, id);`,
 ];
 
 let sqlite: typeof Sqlite | undefined;
