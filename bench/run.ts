@@ -4,7 +4,7 @@
  * measured. Every figure is printed as a table and written to bench/results/latest.json.
  *
  * Environment:
- *   BENCH_ONLY=fidelity,maxrate,memory,detection,guard   sections to run (default: all)
+ *   BENCH_ONLY=fidelity,maxrate,memory,detection,guard,history   sections to run (default: all)
  *   BENCH_MEMORY_MINUTES=10                        length of the memory run
  *   BENCH_FIDELITY_SECONDS=10                      length of each fidelity trial
  *
@@ -28,11 +28,12 @@ import {
 import { ROOT, snapshotZerodown } from './lib/tools.ts';
 import { renderDetection, runDetection } from './sections/detection.ts';
 import { renderGuard, runGuard } from './sections/guard.ts';
+import { renderHistoryBench, runHistoryBench } from './sections/history.ts';
 import { renderFidelity, runFidelity } from './sections/fidelity.ts';
 import { renderMaxRate, runMaxRate } from './sections/maxrate.ts';
 import { renderMemory, runMemory } from './sections/memory.ts';
 
-const SECTIONS = ['fidelity', 'maxrate', 'memory', 'detection', 'guard'] as const;
+const SECTIONS = ['fidelity', 'maxrate', 'memory', 'detection', 'guard', 'history'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const only = parseOnly(process.env.BENCH_ONLY);
@@ -182,6 +183,14 @@ async function main(): Promise<void> {
     timing('guard', t0);
     figures.guard = r;
     log(`\n${renderGuard(r)}`);
+  }
+  if (only.has('history')) {
+    heading('6. History: recording a run, reading a learned budget (100 000 runs stored)');
+    const t0 = performance.now();
+    const r = await runHistoryBench(log);
+    timing('history', t0);
+    figures.history = r;
+    log(`\n${renderHistoryBench(r)}`);
   }
   figures.finishedAt = new Date().toISOString();
   figures.wallSeconds = Math.round((Date.now() - started.getTime()) / 1000);

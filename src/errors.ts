@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   ZD_UNSUPPORTED_MEDIA_TYPE: { exitCode: EXIT.usage, httpStatus: 415 },
   /** An output file could not be written. */
   ZD_OUTPUT: { exitCode: EXIT.usage, httpStatus: 500 },
+  /** The run history (`--history`, `history:`) cannot be opened, read or written (`zerodown history`). */
+  ZD_HISTORY: { exitCode: EXIT.usage, httpStatus: 503 },
   /** Anything else: a bug in zerodown. */
   ZD_INTERNAL: { exitCode: EXIT.internal, httpStatus: 500 },
 } as const satisfies Record<string, { exitCode: number; httpStatus: number }>;

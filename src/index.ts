@@ -41,4 +41,16 @@ export type { NotifyConfig, ReportFiles } from './config/resolve.ts';
 export { checkBlockers, type BlockerVerdict } from './guard/blockers.ts';
 export { checkTimeWindow } from './guard/time-window.ts';
 export { compareErrorRates, compareLatencies, LatencySample } from './guard/compare.ts';
+export {
+  prepareHistory,
+  recordRun,
+  defaultAgent,
+  type RunHistory,
+  type RecordOutcome,
+} from './history/run-history.ts';
+export { openHistoryStore, type HistoryStore } from './history/store.ts';
+export { exportBudgets, type BudgetFile } from './history/budget-file.ts';
+export { LEARN_DEFAULTS, type LearnRule, type HistoryKey } from './history/learn.ts';
+export type { SessionHistory } from './history/plan.ts';
+export type { HistoryConfig } from './history/resolve.ts';
 export { VERSION } from './version.ts';

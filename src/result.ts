@@ -142,6 +142,44 @@ export interface EndpointResult {
   mixedMs?: number;
   /** With version tracking: answers from an older version after a newer one appeared. */
   flipFlops?: FlipFlops;
+  /** With `budget.learn` (contract §8): the budget this endpoint was judged against, and whence. */
+  budgetSource?: BudgetSource;
+  /** With `budget.learn`: the downtime of its recent runs, oldest first (the HTML trend chart). */
+  history?: HistoryPoint[];
+}
+
+/**
+ * Where an endpoint's downtime budget came from (contract §8): learned from past runs, or the
+ * configured `budget.maxDowntime` when there were too few (`note` says how many) or no history.
+ */
+export interface BudgetSource {
+  kind: 'learned' | 'configured';
+  /** Runs of history the budget stands on (learned), or found so far (configured). */
+  runs: number;
+  /** The percentile of past downtime it was learned from (99, 95); null when configured. */
+  percentile: number | null;
+  /**
+   * The history key that set it (or was looked at): `service=… endpoint=… agent=… connection=…`,
+   * or the coarser `service=… endpoint=…`.
+   */
+  key: string;
+  /** The budget applied, in ms: learned (margin included), or configured; null: none at all. */
+  maxDowntimeMs: number | null;
+  /** Learned: the percentile of past downtime before the margin, in ms. */
+  learnedMs?: number;
+  /** How many days of history were read. */
+  days: number;
+  /** Configured: why nothing was learned (`learning: 12 of 20 runs`, `history unavailable: …`). */
+  note?: string;
+  /** Where the history was read: `sqlite`, `postgres`, or `file` (`budget.file`). */
+  from?: 'sqlite' | 'postgres' | 'file';
+}
+
+/** One past run of an endpoint, as its history trend shows it. */
+export interface HistoryPoint {
+  startedAt: string;
+  downtimeMs: number;
+  verdict: string;
 }
 
 export interface PhaseSpan {

@@ -8,6 +8,7 @@ import type { DeployOutput } from './deploy/command.ts';
 import { checkBlockers } from './guard/blockers.ts';
 import { judgeComparisons, PhaseSampler } from './guard/comparisons.ts';
 import { runGuardedDeploy } from './guard/guarded-deploy.ts';
+import type { SessionHistory } from './history/plan.ts';
 import { decideOutcome } from './outcome.ts';
 import type { DowntimeWindow, GuardRecord, ResultDocument } from './result.ts';
 import { ProbeSession, type ResultExtras } from './session.ts';
@@ -36,6 +37,8 @@ export interface RunOptions {
   onPhase?: (phase: string) => void;
   /** The wall clock for time-window blockers (tests inject one). */
   now?: () => Date;
+  /** Learned budgets (`prepareHistory`); the session judges with them. */
+  history?: SessionHistory | undefined;
 }
 
 const defaultOutput: DeployOutput = {
@@ -47,7 +50,7 @@ const defaultOutput: DeployOutput = {
 export async function runDeploy(options: RunOptions): Promise<RunOutcome> {
   const { config, signal } = options;
   const g = config.guard;
-  const session = new ProbeSession(config);
+  const session = new ProbeSession(config, options.history);
   const guard: GuardRecord = { blockers: [], aborted: false };
   // Only when a comparison is configured: it samples every probe outcome.
   const sampler =
@@ -145,11 +148,13 @@ export interface ProbeOptions {
   durationMs?: number;
   signal?: AbortSignal;
   onSession?: (session: ProbeSession) => void;
+  /** Learned budgets (`prepareHistory`); the session judges with them. */
+  history?: SessionHistory | undefined;
 }
 
 /** Probes for a duration or until the signal, then returns the result. */
 export async function runProbe(options: ProbeOptions): Promise<RunOutcome> {
-  const session = new ProbeSession(options.config);
+  const session = new ProbeSession(options.config, options.history);
   await session.start('probe');
   options.onSession?.(session);
   const durationMs = options.durationMs ?? options.config.durationMs;

@@ -5,6 +5,8 @@
 import { hostname } from 'node:os';
 import { EndpointStats } from './analysis/endpoint-stats.ts';
 import { markDegraded } from './guard/degraded.ts';
+import type { SessionHistory } from './history/plan.ts';
+import { latencyRegression } from './history/regression.ts';
 import { decideOutcome } from './outcome.ts';
 import { redactTree } from './redact.ts';
 import type { ZerodownConfig } from './config/resolve.ts';
@@ -40,6 +42,8 @@ export interface ResultExtras {
 export class ProbeSession {
   readonly config: ZerodownConfig;
   readonly stats: readonly EndpointStats[];
+  /** Learned budgets and latency history (history/plan.ts); undefined: none. */
+  readonly history: SessionHistory | undefined;
   private readonly engine: ProbeEngine;
   /** The machine that probes, for the document's `host`. */
   private readonly host = hostname();
@@ -50,8 +54,9 @@ export class ProbeSession {
   private endedAtDate: Date | undefined;
   private endMs: number | undefined;
 
-  constructor(config: ZerodownConfig) {
+  constructor(config: ZerodownConfig, history?: SessionHistory) {
     this.config = config;
+    this.history = history;
     this.stats = config.endpoints.map((e) => new EndpointStats(e));
     this.engine = new ProbeEngine(config.endpoints, { onOutcome: (o) => this.accept(o) });
   }
@@ -143,8 +148,16 @@ export class ProbeSession {
       maxIncidentMs: c.maxIncidentMs,
       mergeGapMs: c.mergeGapMs,
     };
-    const endpoints = this.stats.map((s) => s.toResult({ budget, phases, stalls: engine.stalls }));
-    markDegraded(endpoints, c.guard.degraded?.latency, extras.guard?.comparisons ?? []);
+    const h = this.history;
+    const endpoints = this.stats.map((s, i) => {
+      const learned = h?.budgets[i];
+      const own = learned ? { ...budget, ...learned } : budget;
+      return s.toResult({ budget: own, phases, stalls: engine.stalls, history: h?.trend[i] });
+    });
+    markDegraded(endpoints, c.guard.degraded?.latency, extras.guard?.comparisons ?? [], (e, i) => {
+      const baseline = h?.latency[i];
+      return baseline && latencyRegression(e, baseline);
+    });
     const doc: ResultDocument = {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'zerodown', version: VERSION },

@@ -5,7 +5,13 @@
  */
 import type { EndpointConfig } from '../config/resolve.ts';
 import type { ProbeOutcome } from '../probe/outcome.ts';
-import type { DowntimeWindow, EndpointResult, EngineStall, PhaseSpan } from '../result.ts';
+import type {
+  DowntimeWindow,
+  EndpointResult,
+  EngineStall,
+  HistoryPoint,
+  PhaseSpan,
+} from '../result.ts';
 import { LatencyHistogram, round3 } from './histogram.ts';
 import { SequenceReorderer } from './reorder.ts';
 import { TimelineAccumulator } from './timeline.ts';
@@ -101,6 +107,8 @@ export class EndpointStats {
     budget: EndpointBudget & { mergeGapMs: number };
     phases: readonly PhaseSpan[];
     stalls: readonly EngineStall[];
+    /** With `budget.learn`: the downtime of recent runs, for the trend chart. */
+    history?: readonly HistoryPoint[] | undefined;
   }): EndpointResult {
     const numbered = this.detector.numberedWindows();
     const windows = numbered.map((n) => n.window);
@@ -146,6 +154,8 @@ export class EndpointStats {
       timeline: { intervalMs: this.timeline.intervalMs, points: this.timeline.snapshot() },
       histogram: this.histogram.encode(),
     };
+    if (ctx.budget.source) result.budgetSource = ctx.budget.source;
+    if (ctx.history) result.history = [...ctx.history];
     if (c.versionHeader !== undefined || c.versionJson !== undefined) {
       result.versions = this.versions.versions();
       result.mixedMs = this.versions.mixedMs();

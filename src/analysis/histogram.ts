@@ -9,7 +9,13 @@ import type * as hdr from 'hdr-histogram-js';
 // JavaScript histogram and its V2 encoding are all this uses, so they are loaded on their own.
 const requireHdr = createRequire(import.meta.url);
 /** The JavaScript histogram; loading its encoding module adds `encodeIntoCompressedBase64`. */
-type JsHistogram = hdr.Histogram & { encodeIntoCompressedBase64(): string };
+type JsHistogram = hdr.Histogram & {
+  encodeIntoCompressedBase64(): string;
+  readonly countsArrayLength: number;
+  getCountAtIndex(index: number): number;
+  valueFromIndex(index: number): number;
+  medianEquivalentValue(value: number): number;
+};
 const Int32Histogram = (
   requireHdr('hdr-histogram-js/dist/Int32Histogram.js') as {
     default: new (lowest: number, highest: number, digits: number) => JsHistogram;
@@ -64,6 +70,28 @@ export class LatencyHistogram {
 
   get maxMs(): number | null {
     return this.count === 0 ? null : round3(this.h.maxValue / 1000);
+  }
+
+  /**
+   * At most `k` values spread evenly over the recorded distribution, in ms, ascending: the values
+   * at ranks (i + ½)·count/k (each bucket's median-equivalent value), every value when there are
+   * fewer. A fixed-size sample that keeps the shape, for rank tests against history.
+   */
+  quantilesMs(k: number): number[] {
+    const n = this.count;
+    const size = Math.min(n, Math.max(0, Math.floor(k)));
+    const out: number[] = [];
+    let index = 0;
+    let seen = this.h.getCountAtIndex(0);
+    for (let i = 0; i < size; i++) {
+      const rank = Math.floor(((i + 0.5) * n) / size);
+      while (seen <= rank && index < this.h.countsArrayLength - 1) {
+        index++;
+        seen += this.h.getCountAtIndex(index);
+      }
+      out.push(this.h.medianEquivalentValue(this.h.valueFromIndex(index)) / 1000);
+    }
+    return out;
   }
 
   /** Adds every value of another histogram. */

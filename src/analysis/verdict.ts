@@ -4,7 +4,8 @@
  * is one line a person can act on. (The run's verdict and exit code: outcome.ts.)
  */
 import { formatDuration } from '../config/duration.ts';
-import type { DowntimeIncident, DowntimeWindow, Verdict } from '../result.ts';
+import type { BudgetSource, DowntimeIncident, DowntimeWindow, Verdict } from '../result.ts';
+import { budgetClause } from './budget-source.ts';
 
 /** What an endpoint is judged against. */
 export interface EndpointBudget {
@@ -12,6 +13,8 @@ export interface EndpointBudget {
   maxDowntimeMs: number | undefined;
   /** The longest incident allowed; undefined: no such limit. */
   maxIncidentMs?: number | undefined;
+  /** With `budget.learn`: where `maxDowntimeMs` came from; the reason then says so. */
+  source?: BudgetSource | undefined;
 }
 
 /** Judges one endpoint's windows and incidents against its budget. */
@@ -21,13 +24,19 @@ export function judgeEndpoint(
   totalMs: number,
   budget: EndpointBudget,
 ): { verdict: Verdict; reason: string } {
-  if (windows.length === 0) return { verdict: 'pass', reason: 'no downtime' };
-  const { maxDowntimeMs, maxIncidentMs } = budget;
+  const { maxDowntimeMs, maxIncidentMs, source } = budget;
+  if (windows.length === 0) {
+    return {
+      verdict: 'pass',
+      reason: source ? `no downtime, ${budgetClause(source, undefined)}` : 'no downtime',
+    };
+  }
   const longest = Math.max(0, ...incidents.map((i) => i.durationMs));
   const overTotal = maxDowntimeMs === undefined || totalMs > maxDowntimeMs;
   const overIncident = maxIncidentMs !== undefined && longest > maxIncidentMs;
   let reason = `${downtimeText(windows, incidents, totalMs)} (${codesOf(windows)})`;
-  if (maxDowntimeMs !== undefined) {
+  if (source) reason += `, ${budgetClause(source, overTotal)}`;
+  else if (maxDowntimeMs !== undefined) {
     reason += `, ${overTotal ? 'over' : 'within'} the budget of ${formatDuration(maxDowntimeMs)}`;
   }
   if (overIncident) {

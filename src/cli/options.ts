@@ -28,6 +28,9 @@ export interface SharedFlags extends RequestFlags {
   junit?: string;
   html?: string;
   progress?: boolean;
+  history?: string;
+  service?: string;
+  label?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -58,7 +61,10 @@ export function addSharedOptions(cmd: Command, phases: boolean): Command {
     .option('--html <file>', 'write the HTML report (one self-contained file)')
     .option('--markdown <file>', 'write the Markdown report')
     .option('--junit <file>', 'write the JUnit XML report')
-    .option('--no-progress', 'no live status on stderr');
+    .option('--no-progress', 'no live status on stderr')
+    .option('--history <path|url>', 'record runs in this SQLite file or postgres:// database')
+    .option('--service <name>', 'the service of history keys (default: the base URL host)')
+    .option('--label <text>', 'the deploy label recorded in history (default: the command)');
   return cmd;
 }
 
@@ -82,6 +88,9 @@ export function configFromFlags(flags: SharedFlags): ZerodownConfig {
     rollback: flags.rollback,
     abortOnDowntimeMs: flagDuration('--abort-on-downtime', flags.abortOnDowntime),
     override: flags.override,
+    history: flags.history,
+    service: flags.service,
+    label: flags.label,
   };
   return loadConfig({
     file: flags.config,

@@ -9,6 +9,7 @@ import { Redactor } from '../redact.ts';
 import { VERSION } from '../version.ts';
 
 import { registerDemo } from './demo-command.ts';
+import { registerHistory } from './history-command.ts';
 import { registerClientCommands } from './client-commands.ts';
 import { registerReport } from './report-command.ts';
 import { registerServe } from './serve-command.ts';
@@ -34,6 +35,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerServe(program, setExit);
   registerClientCommands(program, setExit);
   registerDemo(program, setExit);
+  registerHistory(program, setExit);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

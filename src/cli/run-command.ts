@@ -12,6 +12,8 @@ import { sendNotifications } from '../notify/dispatch.ts';
 import { emitResult, interruptSignal, writeFileAtomic } from './outputs.ts';
 import { addSharedOptions, configFromFlags, type SharedFlags } from './options.ts';
 import { Progress } from './progress.ts';
+import { openRunHistory, recordResult } from './run-history.ts';
+import type { SessionHistory } from '../history/plan.ts';
 
 /** Registers `run`; `exit` receives the exit code. */
 export function registerRun(program: Command, exit: (code: number) => void): void {
@@ -45,11 +47,12 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
         'run: the config has guard.stages; give no command after --',
       );
     }
-    await runReported(config, flags, exit, ({ signal, progress, onSession }) =>
+    await runReported(config, flags, exit, ({ signal, progress, onSession, history }) =>
       runDeploy({
         config,
         command,
         signal,
+        history,
         output: {
           stdout: (chunk) => progress.write(process.stdout, chunk),
           stderr: (chunk) => progress.write(process.stderr, chunk),
@@ -69,8 +72,8 @@ export function registerProbe(program: Command, exit: (code: number) => void): v
     .description('probe for --duration (or until SIGINT/SIGTERM), then report');
   addSharedOptions(cmd, false).action(async (flags: SharedFlags) => {
     const config = configFromFlags(flags);
-    await runReported(config, flags, exit, ({ signal, onSession }) =>
-      runProbe({ config, signal, onSession }),
+    await runReported(config, flags, exit, ({ signal, onSession, history }) =>
+      runProbe({ config, signal, onSession, history }),
     );
   });
 }
@@ -88,8 +91,11 @@ async function runReported(
     signal: AbortSignal;
     progress: Progress;
     onSession: (session: ProbeSession) => void;
+    history: SessionHistory | undefined;
   }) => Promise<RunOutcome>,
 ): Promise<void> {
+  // Learned budgets are read before probing: the verdict is judged with them from the start.
+  const history = await openRunHistory(config);
   const progress = new Progress(process.stderr, flags.progress !== false);
   const { signal, dispose } = interruptSignal();
   let session: ProbeSession | undefined;
@@ -101,9 +107,12 @@ async function runReported(
         session = s;
         progress.attach(s);
       },
+      history: history?.session,
     });
     progress.stop();
     emitResult(outcome.result, config.report);
+    // After the result is final and written: a failed write never changes the verdict.
+    await recordResult(history, outcome.result, config);
     await sendNotifications(outcome.result, config.notify);
     exit(outcome.exitCode);
   } catch (err) {

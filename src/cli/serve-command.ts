@@ -1,6 +1,8 @@
 /**
  * `zerodown serve`: the control server (contract §4), in the foreground or `--detach`ed.
  */
+import { openRunHistory, recordResult } from './run-history.ts';
+import type { RunHistory } from '../history/run-history.ts';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -77,10 +79,18 @@ export function registerServe(program: Command, exit: (code: number) => void): v
         import('../server/app.ts'),
         import('../server/run-controller.ts'),
       ]);
-      const controller = new RunController(config, flags.dataDir);
+      // Each run reads its learned budgets as it starts, and is recorded when it ends.
+      let history: RunHistory | undefined;
+      const controller = new RunController(config, flags.dataDir, {
+        prepare: async () => (history = await openRunHistory(config))?.session,
+      });
       // Each run's end: the other report files (the controller writes the JSON) and notifications.
       const delivering = new Set<Promise<unknown>>();
       controller.onStop((doc) => {
+        const recording = recordResult(history, doc, config, 'zerodown serve').finally(() =>
+          delivering.delete(recording),
+        );
+        delivering.add(recording);
         try {
           writeReports(doc, { ...config.report, json: undefined });
         } catch (err) {

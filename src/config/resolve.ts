@@ -7,6 +7,7 @@ import { configError } from '../errors.ts';
 import type { Redactor } from '../redact.ts';
 import { redactorFor } from './redaction.ts';
 import { resolveGuard, type GuardConfig, type GuardOverrides } from '../guard/resolve.ts';
+import { resolveHistory, type HistoryConfig, type HistoryOverrides } from '../history/resolve.ts';
 import type { RawConfig, RawDefaults, RawEndpoint, RawNotify, StatusRange } from './schema.ts';
 
 /** What an endpoint's answer must look like to count as a success. */
@@ -80,6 +81,8 @@ export interface ZerodownConfig {
   readonly notify: NotifyConfig | undefined;
   /** Masks this config's secrets in anything shown (URLs, free text). */
   readonly redactor: Redactor;
+  /** Run history and learned budgets (contract §8); undefined: none. */
+  readonly history?: HistoryConfig | undefined;
 }
 
 /** Report files to write, by format. */
@@ -128,7 +131,7 @@ export interface NotifyConfig {
 }
 
 /** Command-line values that win over the file (already parsed). */
-export interface ConfigOverrides extends GuardOverrides {
+export interface ConfigOverrides extends GuardOverrides, HistoryOverrides {
   url?: readonly string[] | undefined;
   rate?: number | undefined;
   timeoutMs?: number | undefined;
@@ -206,6 +209,13 @@ export function resolveConfig(raw: RawConfig, overrides: ConfigOverrides = {}): 
     }),
     notify,
     redactor,
+    history: resolveHistory(
+      raw,
+      overrides,
+      entries.map((e) => e.raw.budget),
+      endpoints.length,
+      baseUrl ?? endpoints[0]?.url,
+    ),
   });
 }
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { expectJsonSchema, versionSchema } from './json-schema.ts';
 import { guardSchema } from '../guard/schema.ts';
+import { endpointBudgetSchema, historySchema, learnSchema } from '../history/schema.ts';
 import { durationSchema, statusSchema } from './primitives.ts';
 
 export { durationSchema, statusSchema, type StatusRange } from './primitives.ts';
@@ -61,6 +62,7 @@ const endpointSchema = endpointDefaultsSchema.extend({
       error: 'expected a string or a JSON value',
     })
     .optional(),
+  budget: endpointBudgetSchema.optional(),
 });
 
 /** When a notification goes out: only when the run did not pass (any exit code but 0), or always. */
@@ -123,6 +125,10 @@ export const configSchema = z.strictObject({
         .number({ error: 'expected a number of milliseconds (or use maxIncident: 2s)' })
         .min(0, 'must be 0 or more')
         .optional(),
+      /** Judge against what past runs allow (contract §8; history/learn.ts). */
+      learn: learnSchema.optional(),
+      /** Learned budgets exported by `zerodown history export`, for pipelines without a database. */
+      file: z.string().min(1, 'must not be empty').optional(),
     })
     .refine((b) => b.maxIncident === undefined || b.maxIncidentMs === undefined, {
       message: 'give maxIncident or maxIncidentMs, not both',
@@ -147,6 +153,10 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   notify: notifySchema.optional(),
+  /** The service these endpoints belong to: the first part of a history key (contract §8). */
+  service: nonEmpty.optional(),
+  /** Where runs are recorded: a SQLite file or a postgres:// URL (contract §8). */
+  history: historySchema.optional(),
   /** Names whose values are masked in every output, besides the built-in ones (redact.ts). */
   redact: z
     .strictObject({

@@ -10,13 +10,17 @@ import type { ComparisonRecord, EndpointResult } from '../result.ts';
 /** A latency objective: `percentile` (e.g. 99) at most `max` ms. */
 export type LatencyObjective = NonNullable<NonNullable<GuardConfig['degraded']>['latency']>;
 
-/** Marks the passing endpoints that are degraded, with the reason appended. */
+/**
+ * Marks the passing endpoints that are degraded, with the reason appended. `more` may give
+ * another reason for the i-th endpoint (its latency far above history: history/regression.ts).
+ */
 export function markDegraded(
   endpoints: readonly EndpointResult[],
   objective: LatencyObjective | undefined,
   comparisons: readonly ComparisonRecord[],
+  more?: (e: EndpointResult, index: number) => string | undefined,
 ): void {
-  for (const e of endpoints) {
+  for (const [i, e] of endpoints.entries()) {
     if (e.verdict !== 'pass') continue;
     const reasons: string[] = [];
     if (objective && e.totalRequests > 0) {
@@ -37,6 +41,8 @@ export function markDegraded(
           : `slower after the deploy than before: ${which}`,
       );
     }
+    const extra = more?.(e, i);
+    if (extra !== undefined) reasons.push(extra);
     if (reasons.length > 0) {
       e.verdict = 'degraded';
       e.reason = `${e.reason}; degraded: ${reasons.join('; ')}`;

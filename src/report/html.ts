@@ -11,6 +11,7 @@ import type { ResultDocument } from '../result.ts';
 import { REPORT_JS } from './html-client.ts';
 import { chartModel, type ChartModel, type EndpointState } from './html-model.ts';
 import { REPORT_CSS } from './html-style.ts';
+import { renderHistoryHtml } from './html-history.ts';
 import { esc, renderSummaryHtml, titleOf } from './html-summary.ts';
 
 /** The chart library, inlined into every report. */
@@ -41,7 +42,7 @@ function chartLibrary(): ChartLibrary {
 export function renderHtml(doc: ResultDocument): string {
   return page({
     title: titleOf(doc),
-    summaryHtml: renderSummaryHtml(doc),
+    summaryHtml: renderSummaryHtml(doc) + renderHistoryHtml(doc),
     model: chartModel(doc),
     live: undefined,
     footer: `result of the run started ${doc.startedAt}`,

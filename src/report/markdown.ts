@@ -52,6 +52,10 @@ export function renderMarkdown(doc: ResultDocument): string {
   out.push('');
   for (const [label, text] of runFacts(doc)) out.push(`- **${md(label)}:** ${md(text)}`);
   out.push('', ...endpointTable(doc), '');
+  // Budgets learned from history (budget.learn): which, from how many runs.
+  const learned = doc.endpoints.filter((e) => e.budgetSource !== undefined);
+  for (const e of learned) out.push(`- **${md(e.name)}:** ${md(e.reason)}`);
+  if (learned.length > 0) out.push('');
   const incidents = incidentTable(doc);
   if (incidents.length > 0) out.push('### Incidents', '', ...incidents, '');
   const versions = versionLines(doc.endpoints);

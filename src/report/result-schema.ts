@@ -85,6 +85,23 @@ const endpoint = z.looseObject({
   flipFlops: z
     .looseObject({ count: num, probes: num, atMs: z.array(ms), lastMs: nullableMs })
     .optional(),
+  budgetSource: z
+    .looseObject({
+      kind: z.enum(['learned', 'configured']),
+      runs: num,
+      percentile: num.nullable(),
+      key: text,
+      maxDowntimeMs: nullableMs,
+      learnedMs: ms.optional(),
+      days: num,
+      note: text.optional(),
+      from: text.optional(),
+    })
+    .optional(),
+  history: z
+    .array(z.looseObject({ startedAt: text, downtimeMs: ms, verdict: text }))
+    .max(10_000)
+    .optional(),
 });
 
 const rollback = z.looseObject({

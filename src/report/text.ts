@@ -84,7 +84,8 @@ function endpointText(e: EndpointResult, mergeGapMs: number): string[] {
   } else if (e.verdict === 'degraded') {
     out.push(`    DEGRADED: ${e.reason}`);
   } else if (!e.downtime.isDowntime) {
-    out.push('    OK');
+    // With a learned budget, which one (and the history behind it) is worth a line too.
+    out.push(e.budgetSource ? `    OK: ${e.reason}` : '    OK');
   } else {
     incidentsOf(e, mergeGapMs).forEach((incident, i) =>
       out.push(`    incident ${i + 1}: ${incidentSpan(incident)}, ${incidentWhat(incident)}`),

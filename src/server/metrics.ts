@@ -54,6 +54,21 @@ export function createMetrics(controller: RunController): Registry {
     },
   });
   new Gauge({
+    name: 'zerodown_learned_budget_seconds',
+    help: 'The downtime budget learned from history (budget.learn) of the current or last run, by endpoint.',
+    labelNames: ['endpoint'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of controller.stats()?.endpoints ?? []) {
+        const b = e.budgetSource;
+        if (b?.kind === 'learned' && b.maxDowntimeMs !== null) {
+          this.set({ endpoint: e.name }, b.maxDowntimeMs / 1000);
+        }
+      }
+    },
+  });
+  new Gauge({
     name: 'zerodown_run_running',
     help: '1 while a run is going.',
     registers: [registry],

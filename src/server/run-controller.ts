@@ -4,6 +4,7 @@
  * started again still answers for the run it was measuring (marked interrupted). Named runs follow
  * the rules of run-lifecycle.ts; a run nobody stops ends after `config.maxRunMs`.
  */
+import type { SessionHistory } from '../history/plan.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ZerodownConfig } from '../config/resolve.ts';
@@ -55,8 +56,16 @@ export class RunController {
   /** Why the last save to the data folder failed, while it keeps failing (told once). */
   private saveError: string | undefined;
 
-  constructor(config: ZerodownConfig, dataDir?: string) {
+  /** Reads each run's learned budgets before it starts (serve-command.ts: its run history). */
+  private readonly prepare: (() => Promise<SessionHistory | undefined>) | undefined;
+
+  constructor(
+    config: ZerodownConfig,
+    dataDir?: string,
+    options: { prepare?: () => Promise<SessionHistory | undefined> } = {},
+  ) {
     this.config = config;
+    this.prepare = options.prepare;
     this.file = dataDir === undefined ? undefined : join(dataDir, 'current-run.json');
     this.last = this.restore();
   }
@@ -125,7 +134,7 @@ export class RunController {
         );
         await this.endCurrent({ interrupted: true, endedBy: 'superseded' });
       }
-      const session = new ProbeSession(this.config);
+      const session = new ProbeSession(this.config, await this.prepare?.());
       session.onOutcome((o) => {
         for (const l of this.outcomeListeners) l(o, session);
       });
