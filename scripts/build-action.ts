@@ -29,6 +29,7 @@ export const ACTION_DIST = join(ROOT, 'action/dist');
 /** Every module the sources load through `createRequire(import.meta.url)(…)`. */
 const BUNDLED_REQUIRES = [
   'undici/lib/dispatcher/client.js',
+  'undici/lib/core/errors.js',
   'yaml',
   'hdr-histogram-js/dist/Int32Histogram.js',
   'hdr-histogram-js/dist/JsHistogram.encoding.js',

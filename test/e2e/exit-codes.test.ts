@@ -84,7 +84,10 @@ describe('zerodown run: exit codes', () => {
     const before = server.requests;
     const r = await runCli(['run', '-c', cfg, '--', 'true']);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr.trim(), 'zerodown: endpoints[1].expect.stauts: unknown key');
+    assert.equal(
+      r.stderr.trim(),
+      'zerodown: endpoints[1].expect.stauts: unknown key (did you mean status?)',
+    );
     assert.equal(server.requests, before);
   });
 
