@@ -25,6 +25,7 @@ import { renderJunit } from '../../src/report/junit.ts';
 import { renderMarkdown } from '../../src/report/markdown.ts';
 import { renderText } from '../../src/report/text.ts';
 import { runCli } from '../helpers/cli.ts';
+import { mulberry32 } from '../helpers/random.ts';
 
 const SEED = Number(process.env.ZD_FUZZ_SEED ?? 20261204);
 const CONFIG_CASES = 420;
@@ -32,18 +33,6 @@ const DOCUMENT_CASES = 160;
 const BINARY_CASES = 24;
 /** In-process cases must each end within this (the old 10 MB config took 9.4 s). */
 const CASE_LIMIT_MS = 1000;
-
-/** mulberry32: a small seeded generator, so a failing case reproduces from the seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASE_CONFIG = `baseUrl: http://127.0.0.1:9
 defaults:
@@ -256,7 +245,7 @@ function expectDocumented<T>(
 }
 
 function configCases(): string[] {
-  const r = rng(SEED);
+  const r = mulberry32(SEED);
   const tree = yamlParse(BASE_CONFIG) as unknown;
   const out = [...SPECIAL_CONFIGS];
   while (out.length < CONFIG_CASES) {
@@ -268,7 +257,7 @@ function configCases(): string[] {
 const FIXTURE = fileURLToPath(new URL('../fixtures/result-downtime.json', import.meta.url));
 
 function documentCases(): string[] {
-  const r = rng(SEED + 1);
+  const r = mulberry32(SEED + 1);
   const base = JSON.parse(readFileSync(FIXTURE, 'utf8')) as unknown;
   const out = [
     '',

@@ -11,18 +11,7 @@ import {
   normalUpperTail,
   type ProbeCounts,
 } from '../../src/guard/compare.ts';
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/random.ts';
 
 /** `n` lognormal latencies (median `medianMs`, log-sd `sigma`) by Box-Muller. */
 function lognormalMs(random: () => number, n: number, medianMs = 100, sigma = 0.5): number[] {
