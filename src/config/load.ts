@@ -130,7 +130,7 @@ function shapeProblem(tree: unknown): string | undefined {
 
 /** Validates a parsed config tree; the first problem becomes a one-line error naming its path. */
 export function validateConfig(tree: unknown): RawConfig {
-  const parsed = configSchema.safeParse(tree);
+  const parsed = configSchema.safeParse(tree, { reportInput: true });
   if (parsed.success) return parsed.data;
   throw issueToError(parsed.error.issues[0]!);
 }

@@ -116,6 +116,9 @@ describe('config validation names the field', () => {
       'endpoints[0].expect.stauts: unknown key (did you mean status?)',
     ],
     ['budjet: {}', 'budjet: unknown key (did you mean budget?)'],
+    // A value of the wrong type says what was expected, not "is required".
+    ['endpoints: [{ url: "http://x/", rate: ten }]', 'endpoints[0].rate: expected a number'],
+    ['endpoints: [{ url: 5 }]', 'endpoints[0].url: expected a URL'],
     [
       'endpoints: [{ url: "http://x/", rate: 5e-324 }]',
       'endpoints[0].rate: at least 1 probe an hour',
