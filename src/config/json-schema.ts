@@ -56,8 +56,8 @@ const jsonCheckListSchema = z.array(jsonCheckSchema);
  */
 export const expectJsonSchema = z.unknown().transform((value, ctx) => {
   const r = Array.isArray(value)
-    ? jsonCheckListSchema.safeParse(value)
-    : jsonCheckSchema.transform((c) => [c]).safeParse(value);
+    ? jsonCheckListSchema.safeParse(value, { reportInput: true })
+    : jsonCheckSchema.transform((c) => [c]).safeParse(value, { reportInput: true });
   if (r.success) return r.data;
   for (const issue of r.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
   return z.NEVER;
