@@ -18,9 +18,10 @@ import {
   incidentWhat,
   mergeGapOf,
   oneLine,
+  seconds,
   type Badge,
 } from './common.ts';
-import { fmtMs, fmtS, runFacts } from './text.ts';
+import { fmtMs, runFacts } from './text.ts';
 
 /** Incidents listed at most (GitHub caps a job summary at 1 MiB). */
 export const MARKDOWN_MAX_INCIDENTS = 50;
@@ -118,7 +119,9 @@ function versionLines(endpoints: readonly EndpointResult[]): string[] {
   const lines: string[] = [];
   for (const e of endpoints) {
     if (!e.versions || e.versions.length === 0) continue;
-    const vs = e.versions.map((v) => `${md(v.version)} (+${fmtS(v.firstMs)} → +${fmtS(v.lastMs)})`);
+    const vs = e.versions.map(
+      (v) => `${md(v.version)} (+${seconds(v.firstMs)} → +${seconds(v.lastMs)})`,
+    );
     const mixed = e.mixedMs ? `, both answering for ${formatDuration(e.mixedMs)}` : '';
     lines.push(`- **${md(e.name)}:** ${vs.join(' → ')}${mixed}`);
   }

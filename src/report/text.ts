@@ -109,16 +109,16 @@ function endpointText(e: EndpointResult, mergeGapMs: number): string[] {
 export function versionLines(e: EndpointResult): string[] {
   const versions = e.versions ?? [];
   const vs = versions.map(
-    (v) => `${v.version} +${fmtS(v.firstMs)}…+${fmtS(v.lastMs)} (${v.probes})`,
+    (v) => `${v.version} +${seconds(v.firstMs)}…+${seconds(v.lastMs)} (${v.probes})`,
   );
   const out = [`    versions: ${vs.join(' → ')}`];
   for (const c of describeCutovers(versions)) {
     const mixed = c.mixedMs > 0 ? `mixed for ${formatDuration(c.mixedMs)}` : 'no overlap';
-    out.push(`    cutover ${c.from} → ${c.to} at +${fmtS(c.atMs)}, ${mixed}`);
+    out.push(`    cutover ${c.from} → ${c.to} at +${seconds(c.atMs)}, ${mixed}`);
   }
   const f = e.flipFlops;
   if (f && f.count > 0) {
-    const last = f.lastMs === null ? '' : `, last at +${fmtS(f.lastMs)}`;
+    const last = f.lastMs === null ? '' : `, last at +${seconds(f.lastMs)}`;
     out.push(
       `    flip-flops: ${f.probes} answer${f.probes === 1 ? '' : 's'} from an older version after a newer one (${f.count} switch${f.count === 1 ? '' : 'es'} back${last})`,
     );
@@ -142,6 +142,3 @@ export function fmtMs(ms: number | null): string {
   if (ms === null) return '-';
   return ms < 10 ? `${ms.toFixed(2)} ms` : ms < 1000 ? `${ms.toFixed(0)} ms` : formatDuration(ms);
 }
-
-/** An offset from the start in seconds: `7.00 s`. */
-export const fmtS = seconds;
