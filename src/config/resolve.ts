@@ -34,9 +34,14 @@ export interface JsonCheck {
   readonly matches?: string | undefined;
 }
 
+/** How an endpoint is probed, from its URL's scheme (contract §9). */
+export type ProbeKind = 'http';
+
 /** One endpoint, fully resolved. */
 export interface EndpointConfig {
   readonly name: string;
+  /** How it is probed, from the URL's scheme. */
+  readonly kind: ProbeKind;
   readonly url: string;
   /** The URL as outputs show it: secret query values and user-info masked (redact.ts). */
   readonly displayUrl: string;
@@ -289,6 +294,7 @@ function resolveEndpoint(
   }
   return {
     name: e.name ?? '',
+    kind: 'http',
     url,
     displayUrl: url,
     method: o.method ?? e.method ?? d.method ?? (body === undefined ? 'GET' : 'POST'),

@@ -18,7 +18,8 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { EndpointConfig } from '../config/resolve.ts';
 import type { EngineReport } from '../result.ts';
-import { HttpProber, InflightProbe, type ProbeResult } from './http-prober.ts';
+import { InflightProbe, type ProbeResult } from './inflight.ts';
+import { createProber, type Prober } from './prober.ts';
 import { warmCodePath } from './warm.ts';
 import type { ProbeOutcome } from './outcome.ts';
 import { Deque } from './deque.ts';
@@ -63,7 +64,7 @@ interface Lane {
   pacer: Pacer;
   /** Paces the catch-up after the lane fell behind (from time zero on). */
   catchUp: CatchUp;
-  prober: HttpProber;
+  prober: Prober;
   /** The densest 10 ms of its sends, primers included (on the run's clock). */
   density: DensestWindow;
   /** In flight, in send order (= deadline order). Completed ones are dropped from the head. */
@@ -96,7 +97,7 @@ export class ProbeEngine {
       config,
       pacer: new Pacer(config.rate, offsets[index]),
       catchUp: catchUpFor(config.rate, 0),
-      prober: new HttpProber(
+      prober: createProber(
         config,
         () => this.nowMs(),
         (p, waitedMs) => this.stallTracker.lateUntil(p.scheduledMs, p.sentMs + waitedMs),
@@ -136,7 +137,8 @@ export class ProbeEngine {
     fitMemoryToRate(this.lanes.reduce((sum, lane) => sum + lane.config.rate, 0));
     deprioritizeV8Workers();
     this.origin = performance.now();
-    await warmCodePath(this.lanes[0]!.config);
+    const http = this.lanes.find((l) => l.config.kind === 'http');
+    if (http) await warmCodePath(http.config);
     await Promise.all(this.lanes.map((lane) => this.warmUp(lane)));
     this.origin = performance.now() + PRIME_MS;
     const plans = this.lanes.map((lane) => {
@@ -341,6 +343,7 @@ export class ProbeEngine {
         check: r.check,
         retried: p.retried,
         version: r.version,
+        protocol: r.protocol,
       });
     }
     if (this.stopAtMs !== Infinity) this.checkDrained();
@@ -360,6 +363,7 @@ export class ProbeEngine {
       check: undefined,
       retried: false,
       version: undefined,
+      protocol: undefined,
     });
   }
 

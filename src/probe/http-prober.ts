@@ -18,6 +18,8 @@ import {
 import { ProbePool, type PoolHandler, type ProbePoolOptions } from './pool.ts';
 import { firstHop, nextHop, type Hop, type NextHop } from './redirect.ts';
 import { classifyError, classifyResponse, IDEMPOTENT, isStaleConnectionError } from './classify.ts';
+import type { InflightProbe } from './inflight.ts';
+import type { Prober } from './prober.ts';
 
 /** The first bytes of a body kept for assertions; the rest is read and dropped. */
 export const MAX_BODY_PREFIX = 64 * 1024;
@@ -42,68 +44,8 @@ const MAX_OTHER_ORIGINS = 8;
 /** Errors that mean zerodown itself could not send (out of sockets or ports): not the target's. */
 const CLIENT_SIDE = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
-/** The outcome of one attempt as the prober reports it to the engine. */
-export interface ProbeResult {
-  ok: boolean;
-  code: string;
-  status: number | undefined;
-  check: string | undefined;
-  version: string | undefined;
-  /** zerodown could not send it (no sockets/ports): count as skipped, not as a failure. */
-  clientSide: boolean;
-}
-
-/** One probe in flight; the engine owns its deadline and calls `expire()` at it. */
-export class InflightProbe {
-  done = false;
-  retried = false;
-  controller: Dispatcher.DispatchController | undefined;
-  readonly seq: number;
-  readonly scheduledMs: number;
-  readonly sentMs: number;
-  readonly deadlineMs: number;
-  readonly onDone: (probe: InflightProbe, result: ProbeResult, endMs: number) => void;
-
-  constructor(
-    seq: number,
-    scheduledMs: number,
-    sentMs: number,
-    deadlineMs: number,
-    onDone: (probe: InflightProbe, result: ProbeResult, endMs: number) => void,
-  ) {
-    this.seq = seq;
-    this.scheduledMs = scheduledMs;
-    this.sentMs = sentMs;
-    this.deadlineMs = deadlineMs;
-    this.onDone = onDone;
-  }
-
-  /** Completes the probe once; later completions (a response after the deadline) are ignored. */
-  complete(result: ProbeResult, endMs: number): void {
-    if (this.done) return;
-    this.done = true;
-    this.onDone(this, result, endMs);
-  }
-
-  /** The engine's deadline passed: fail as `timeout` and abort the request. */
-  expire(nowMs: number): void {
-    if (this.done) return;
-    this.complete(TIMEOUT, nowMs);
-    this.controller?.abort(new Error('zerodown probe deadline'));
-  }
-}
-
-const TIMEOUT: ProbeResult = {
-  ok: false,
-  code: 'timeout',
-  status: undefined,
-  check: undefined,
-  version: undefined,
-  clientSide: false,
-};
-
 /** Sends probes for one endpoint. */
-export class HttpProber {
+export class HttpProber implements Prober {
   readonly endpoint: EndpointConfig;
   private readonly pool: ProbePool;
   private readonly clientOptions: ProbePoolOptions['client'];
@@ -273,7 +215,7 @@ export class HttpProber {
       const raw = vh === undefined ? undefined : headers[vh];
       version = Array.isArray(raw) ? raw[0] : raw;
     }
-    probe.complete({ ...c, status, version, clientSide: false }, endMs);
+    probe.complete({ ...c, status, version, clientSide: false, protocol: 'http/1.1' }, endMs);
   }
 
   get wantsBody(): boolean {

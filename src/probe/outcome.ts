@@ -26,4 +26,6 @@ export interface ProbeOutcome {
   retried: boolean;
   /** Version read from the response, when version tracking is on. */
   version: string | undefined;
+  /** The protocol that answered (`http/1.1`, `h2`, `grpc`, `tcp`, `ws`), when known. */
+  protocol: string | undefined;
 }

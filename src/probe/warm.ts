@@ -10,7 +10,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { EndpointConfig } from '../config/resolve.ts';
-import { HttpProber, InflightProbe } from './http-prober.ts';
+import { HttpProber } from './http-prober.ts';
+import { InflightProbe } from './inflight.ts';
 
 /** Requests sent through the code path… */
 export const WARM_REQUESTS = 300;

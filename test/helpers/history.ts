@@ -47,6 +47,7 @@ export function pastRunDocument(run: PastRun): ResultDocument {
       check: undefined,
       retried: false,
       version: undefined,
+      protocol: 'http/1.1',
     });
   }
   const durationMs = seconds * 1000;
