@@ -52,10 +52,10 @@ export function mergeEndpoint(
   }
 
   const eps = shifted.map((v) => v.endpoint);
-  const urls = [...new Set(eps.map((e) => e.url))];
   const result: EndpointResult = {
     name: first.name,
-    url: urls.length === 1 ? first.url : urls.join(' | '),
+    // Each vantage may reach it by another URL (its own config): the first one's; byAgent has all.
+    url: first.url,
     method: first.method,
     rate: round3(sum(eps, (e) => e.rate)),
     connection: first.connection,
