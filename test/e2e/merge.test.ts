@@ -4,7 +4,7 @@
  * outage, and sg is interrupted (SIGINT) half-way. Then the built binary merges their files.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -135,5 +135,18 @@ describe('zerodown merge: three vantages, one with an outage', () => {
     const twice = await runCli(['merge', file('us'), file('us')]);
     assert.equal(twice.code, 2);
     assert.match(twice.stderr, /are both agent "us": name each vantage with --agent/);
+    const other = JSON.parse(readFileSync(file('us'), 'utf8')) as ResultDocument;
+    other.agent = 'other';
+    other.endpoints[0]!.name = '/other';
+    writeFileSync(file('other'), JSON.stringify(other));
+    const sets = await runCli(['merge', file('us'), file('other')]);
+    assert.equal(sets.code, 2);
+    assert.match(
+      sets.stderr,
+      /different endpoint sets: agent other \(.*other\.json\) has no \/health/,
+    );
+    const badName = await runCli(['probe', '-u', servers[1]!.url('/'), '--agent', 'e u']);
+    assert.equal(badName.code, 2);
+    assert.match(badName.stderr, /--agent: an agent name is/);
   });
 });
