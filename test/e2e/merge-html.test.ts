@@ -63,9 +63,12 @@ describe('the HTML report of a merged document in Chromium', () => {
       return [(w!.x - plot!.x) / plot!.width, w!.width / plot!.width];
     };
     const [u, e] = [await share(union), await share(eu)];
-    assert.ok(Math.abs(u[0]! - e[0]!) < 0.01 && Math.abs(u[1]! - e[1]!) < 0.01, `${u} vs ${e}`);
+    assert.ok(
+      Math.abs(u[0]! - e[0]!) < 0.01 && Math.abs(u[1]! - e[1]!) < 0.01,
+      JSON.stringify([u, e]),
+    );
     // 2.0 s → 3.0 s of a 6 s axis.
-    assert.ok(Math.abs(u[0]! - 2 / 6) < 0.03 && Math.abs(u[1]! - 1 / 6) < 0.03, `${u}`);
+    assert.ok(Math.abs(u[0]! - 2 / 6) < 0.03 && Math.abs(u[1]! - 1 / 6) < 0.03, JSON.stringify(u));
     assert.equal(await page.locator('table.zd-agents tr.zd-agent').count(), 3);
     await page.screenshot({ path: join(RESULTS, 'report-merged.png'), fullPage: true });
     assert.deepEqual(errors, []);
