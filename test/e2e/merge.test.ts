@@ -63,7 +63,7 @@ describe('zerodown merge: three vantages, one with an outage', () => {
     for (const agent of ['eu', 'us', 'ap', 'sg']) assert.equal(read(file(agent)).agent, agent);
   });
 
-  test('merged: fails, the window names exactly eu, totals are sums', async () => {
+  test('merged: fails, the window names exactly eu, totals are sums', async (t) => {
     const out = join(dir, 'merged.json');
     const r = await runCli([
       'merge',
@@ -101,6 +101,9 @@ describe('zerodown merge: three vantages, one with an outage', () => {
     assert.equal(e.downtime.windows.length, 1);
     const w = e.downtime.windows[0]!;
     assert.deepEqual(w.agents, ['eu']);
+    t.diagnostic(
+      `union window ${w.durationMs} ms (${e.totalErrors} failures of ${e.totalRequests}), real outage ${outage.durationMs.toFixed(1)} ms`,
+    );
     // The real outage ± one probe interval (50 ms) and scheduling slack.
     assert.ok(Math.abs(w.durationMs - outage.durationMs) <= 150, `window ${w.durationMs} ms`);
     assert.equal(e.byAgent!.us!.downtime.windows.length, 0);
