@@ -288,10 +288,12 @@ export class ProbePool {
     this.clients.add(client);
     client.on('drain', () => this.release(client));
     // A connection that closed while idle (keep-alive timeout, server closed it) is dropped;
-    // one that closed while busy is reused, and reconnects, once its request has failed.
+    // one that closed while busy is reused, and reconnects, once its request has failed. An h2
+    // connection is "idle" while it has room for streams: after a GOAWAY it may already hold
+    // the retry of the stream the server refused, so it is dropped only when it holds nothing.
     client.on('disconnect', () => {
       const i = this.idle.indexOf(client);
-      if (i < 0) return;
+      if (i < 0 || client.stats.size > 0) return;
       this.idle.splice(i, 1);
       this.drop(client);
     });

@@ -1,0 +1,88 @@
+/**
+ * An HTTP/2 server that sends GOAWAY (a graceful shutdown, as servers do on a reload or deploy)
+ * before answering a probe's stream: that probe is retried once on a new connection and passes;
+ * a server that does it to every stream fails probes as `h2:GOAWAY`, never a crash. A real node
+ * HTTP/2 server over TLS on loopback.
+ */
+import assert from 'node:assert/strict';
+import { constants, createSecureServer, type Http2SecureServer } from 'node:http2';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runProbe } from '../../src/run.ts';
+import type { EndpointResult } from '../../src/result.ts';
+import { endpointConfig } from '../helpers/config.ts';
+import { haveOpenssl, makeTestCerts } from '../helpers/tls-certs.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('HTTP/2 GOAWAY', { skip: haveOpenssl() ? false : 'needs openssl' }, () => {
+  let server: Http2SecureServer;
+  let url: string;
+  let caFile: string;
+  /** Streams to refuse with GOAWAY: 'none', the next one, or every one. */
+  let refuse: 'none' | 'next' | 'all' = 'none';
+  let goaways = 0;
+
+  before(async () => {
+    const certs = makeTestCerts();
+    caFile = join(certs.dir, 'self.pem');
+    writeFileSync(caFile, certs.selfSigned.cert);
+    server = createSecureServer({ ...certs.selfSigned });
+    server.on('stream', (stream) => {
+      // A refused stream ends with an error on this side too (NGHTTP2_REFUSED_STREAM).
+      stream.on('error', () => undefined);
+      if (refuse !== 'none') {
+        if (refuse === 'next') refuse = 'none';
+        goaways++;
+        // The last stream this server processed is the one before: this one was not.
+        stream.session?.goaway(constants.NGHTTP2_NO_ERROR, Math.max(0, stream.id - 2));
+        return;
+      }
+      stream.respond({ ':status': 200 });
+      stream.end('ok');
+    });
+    server.on('sessionError', () => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `https://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  });
+  after(() => server?.close());
+
+  async function probe(durationMs: number, during: () => Promise<void>): Promise<EndpointResult> {
+    const settings = { rate: 50, timeout: '1s', http2: true, tls: { ca: caFile } };
+    let started!: () => void;
+    const atZero = new Promise<void>((resolve) => (started = resolve));
+    const run = runProbe({
+      config: endpointConfig(url, settings),
+      durationMs,
+      onSession: () => started(),
+    });
+    await Promise.race([atZero, run]);
+    await during();
+    return (await run).result.endpoints[0]!;
+  }
+
+  test('one GOAWAY before an answer: the probe is retried on a new connection and passes', async () => {
+    goaways = 0;
+    const e = await probe(1000, async () => {
+      await sleep(400);
+      refuse = 'next';
+    });
+    assert.equal(goaways, 1);
+    assert.equal(e.totalErrors, 0, JSON.stringify(e.errorCodes));
+    assert.equal(e.retries, 1);
+    assert.deepEqual(e.protocols, { h2: e.totalRequests });
+  });
+
+  test('GOAWAY on every stream: the probes fail as h2:GOAWAY', async () => {
+    const e = await probe(1000, async () => {
+      await sleep(400);
+      refuse = 'all';
+      await sleep(300);
+      refuse = 'none';
+    });
+    assert.ok(e.totalErrors >= 5, `${e.totalErrors} failures`);
+    assert.deepEqual(e.errorCodes, { 'h2:GOAWAY': e.totalErrors });
+    assert.equal(e.downtime.windows.length, 1, JSON.stringify(e.downtime.windows));
+  });
+});
