@@ -10,12 +10,14 @@ import { decideOutcome } from '../outcome.ts';
 import type { EndpointResult, ResultDocument } from '../result.ts';
 import {
   badgeLabel,
+  certificateSentences,
   badgeOf,
   codesText,
   endpointMark,
   incidentSpan,
   incidentWhat,
   mergeGapOf,
+  protocolsText,
   seconds,
 } from './common.ts';
 import type { EndpointState } from './html-model.ts';
@@ -62,6 +64,7 @@ export function renderSummaryHtml(
     '</tbody></table></div>',
     incidentTables(doc),
     versionList(doc.endpoints),
+    certificateList(doc.endpoints),
     '</section>',
   ].join('\n');
 }
@@ -137,6 +140,23 @@ function versionList(endpoints: readonly EndpointResult[]): string {
   return items.length === 0
     ? ''
     : `<h2>Versions</h2><ul class="zd-versions">${items.join('')}</ul>`;
+}
+
+/** TLS endpoints: the certificate, or each change of it (marked), and the protocols. */
+function certificateList(endpoints: readonly EndpointResult[]): string {
+  const items: string[] = [];
+  for (const e of endpoints) {
+    const protocols = protocolsText(e);
+    const over = protocols ? ` — over ${esc(protocols)}` : '';
+    for (const c of certificateSentences(e)) {
+      const cls = c.changed ? ' class="zd-cert-changed"' : '';
+      const mark = c.changed ? '⚠ ' : '';
+      items.push(`<li${cls}>${mark}<strong>${esc(e.name)}</strong>: ${esc(c.text)}${over}</li>`);
+    }
+  }
+  return items.length === 0
+    ? ''
+    : `<h2>Certificates</h2><ul class="zd-certificates">${items.join('')}</ul>`;
 }
 
 function engineNote(doc: ResultDocument): string {

@@ -36,7 +36,7 @@ describe('HTTP/2 GOAWAY', { skip: haveOpenssl() ? false : 'needs openssl' }, () 
         if (refuse === 'next') refuse = 'none';
         goaways++;
         // The last stream this server processed is the one before: this one was not.
-        stream.session?.goaway(constants.NGHTTP2_NO_ERROR, Math.max(0, stream.id - 2));
+        stream.session?.goaway(constants.NGHTTP2_NO_ERROR, Math.max(0, (stream.id ?? 0) - 2));
         return;
       }
       stream.respond({ ':status': 200 });
