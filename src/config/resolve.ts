@@ -67,6 +67,7 @@ export interface EndpointConfig {
   readonly url: string;
   /** The URL as outputs show it: secret query values and user-info masked (redact.ts). */
   readonly displayUrl: string;
+  /** The request method; `TCP` for tcp:// endpoints, which send none. */
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | undefined;
@@ -335,7 +336,11 @@ function resolveEndpoint(
     kind,
     url,
     displayUrl: url,
-    method: o.method ?? e.method ?? d.method ?? (body === undefined ? 'GET' : 'POST'),
+    // A tcp probe sends no request; reports show `TCP tcp://host:port`.
+    method:
+      kind === 'tcp'
+        ? 'TCP'
+        : (o.method ?? e.method ?? d.method ?? (body === undefined ? 'GET' : 'POST')),
     headers,
     body,
     rate: o.rate ?? e.rate ?? d.rate ?? DEFAULTS.rate,

@@ -72,7 +72,7 @@ describe('tcp:// probes', () => {
     assert.deepEqual(e.errorCodes, { ECONNREFUSED: e.totalErrors });
     assert.deepEqual(e.statusCodes, { connected: e.totalRequests - e.totalErrors });
     assert.deepEqual(e.protocols, { tcp: e.totalRequests });
-    assert.equal(e.method, 'GET');
+    assert.equal(e.method, 'TCP');
   });
 });
 
