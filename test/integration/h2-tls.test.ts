@@ -10,7 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runProbe } from '../../src/run.ts';
-import type { EndpointResult } from '../../src/result.ts';
+import { renderText } from '../../src/report/text.ts';
+import type { EndpointResult, ResultDocument } from '../../src/result.ts';
 import { endpointConfig } from '../helpers/config.ts';
 import { haveOpenssl, makeTestCerts, type TestCerts } from '../helpers/tls-certs.ts';
 import { haveNginxH2, TlsNginx } from '../helpers/tls-nginx.ts';
@@ -31,8 +32,13 @@ async function probe(
   await Promise.race([atZero, run]);
   const zero = performance.now();
   await during?.(() => performance.now() - zero);
-  return (await run).result.endpoints[0]!;
+  const { result } = await run;
+  lastDoc = result;
+  return result.endpoints[0]!;
 }
+
+/** The document of the last `probe` (for rendering it). */
+let lastDoc: ResultDocument | undefined;
 
 describe('HTTP/2 and TLS through nginx', { skip }, () => {
   let certs: TestCerts;
@@ -112,5 +118,10 @@ describe('HTTP/2 and TLS through nginx', { skip }, () => {
     assert.deepEqual(e.protocols, { h2: e.totalRequests });
     // The reload's GOAWAY is retried on a new connection: no probe fails.
     assert.equal(e.totalErrors, 0, JSON.stringify(e.errorCodes));
+    const text = renderText(lastDoc!);
+    assert.match(
+      text,
+      /CHANGED: certificate changed at \+\d\.\d\d s: 127\.0\.0\.1 \(issuer 127\.0\.0\.1,.* → 127\.0\.0\.1 \(issuer zerodown test CA,/,
+    );
   });
 });
