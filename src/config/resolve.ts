@@ -400,7 +400,8 @@ function resolveHttp2(e: RawEndpoint, d: RawDefaults, url: string, field: string
 
 /**
  * The TLS settings of an endpoint: always for `https://`; for `tcp://` when its own `tls:` is
- * `true` or an object; never for `http://` (an endpoint's `tls:` there is a mistake). The
+ * `true` or an object, or it has none and the defaults' is `true` (options in `defaults.tls`
+ * alone do not turn TLS on); never for `http://` (an endpoint's `tls:` there is a mistake). The
  * endpoint's options win over the defaults', key by key.
  */
 function resolveTls(
@@ -411,7 +412,9 @@ function resolveTls(
   readFile: ReadFile,
 ): TlsConfig | undefined {
   const scheme = new URL(url).protocol;
-  const wanted = scheme === 'https:' || (scheme === 'tcp:' && own !== undefined && own !== false);
+  // On tcp://: the endpoint's own `tls:` (true or options), else the defaults' `tls: true`.
+  const tcpTls = own === undefined ? defaults === true : own !== false;
+  const wanted = scheme === 'https:' || (scheme === 'tcp:' && tcpTls);
   if (scheme === 'http:' && own !== undefined && own !== false) {
     throw configError(`${field}.tls`, 'http:// does not use TLS: use an https:// URL');
   }

@@ -40,7 +40,13 @@ describe('tcp:// endpoints', () => {
       insecure: true,
       serverName: 'db.internal',
     });
-    assert.equal(c.endpoints[1]!.tls, undefined, 'defaults alone do not turn TLS on for tcp');
+    assert.equal(c.endpoints[1]!.tls, undefined, 'options in defaults do not turn TLS on for tcp');
+    const on = configOf({
+      defaults: { tls: true },
+      endpoints: [{ url: 'tcp://db:5432' }, { url: 'tcp://db:6379', tls: false }],
+    });
+    assert.equal(on.endpoints[0]!.tls?.insecure, false, 'defaults.tls: true does');
+    assert.equal(on.endpoints[1]!.tls, undefined, 'an endpoint says tls: false');
   });
   test('a URL without a port, or with a path, is an error naming the field', () => {
     assert.throws(
