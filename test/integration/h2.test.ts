@@ -11,6 +11,7 @@ import { constants, createSecureServer, type Http2SecureServer } from 'node:http
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createServer as createTlsServer } from 'node:tls';
 import { runProbe } from '../../src/run.ts';
 import type { EndpointResult } from '../../src/result.ts';
 import { endpointConfig } from '../helpers/config.ts';
@@ -23,6 +24,7 @@ describe('HTTP/2 against a node server', { skip: haveOpenssl() ? false : 'needs 
   let url: string;
   let caFile: string;
   /** Streams to refuse with GOAWAY: 'none', the next one, or every one. */
+  let certs: ReturnType<typeof makeTestCerts>;
   let refuse: 'none' | 'next' | 'all' = 'none';
   let goaways = 0;
   /** How long the server waits before answering (ms). */
@@ -32,7 +34,7 @@ describe('HTTP/2 against a node server', { skip: haveOpenssl() ? false : 'needs 
   let maxConcurrent = 0;
 
   before(async () => {
-    const certs = makeTestCerts();
+    certs = makeTestCerts();
     caFile = join(certs.dir, 'self.pem');
     writeFileSync(caFile, certs.selfSigned.cert);
     server = createSecureServer({ ...certs.selfSigned });
@@ -127,5 +129,30 @@ describe('HTTP/2 against a node server', { skip: haveOpenssl() ? false : 'needs 
     assert.ok(e.totalErrors >= 5, `${e.totalErrors} failures`);
     assert.deepEqual(e.errorCodes, { 'h2:GOAWAY': e.totalErrors });
     assert.equal(e.downtime.windows.length, 1, JSON.stringify(e.downtime.windows));
+  });
+
+  test('a server that agrees to h2 and then sends garbage fails probes, never crashes', async (t) => {
+    const hostile = createTlsServer({ ...certs.selfSigned, ALPNProtocols: ['h2'] }, (socket) => {
+      socket.on('error', () => undefined);
+      socket.write(Buffer.from('HTTP/1.1 200 OK\r\n\r\nnot an h2 frame at all'.repeat(20)));
+    });
+    hostile.on('tlsClientError', () => undefined);
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    const port = (hostile.address() as { port: number }).port;
+    try {
+      const config = endpointConfig(`https://127.0.0.1:${port}/`, {
+        rate: 50,
+        timeout: '300ms',
+        http2: true,
+        tls: { ca: caFile },
+      });
+      const { result } = await runProbe({ config, durationMs: 600 });
+      const e = result.endpoints[0]!;
+      assert.ok(e.totalRequests >= 20, `${e.totalRequests} probes`);
+      t.diagnostic(`codes ${JSON.stringify(e.errorCodes)}`);
+      assert.equal(e.totalErrors, e.totalRequests, JSON.stringify(e.errorCodes));
+    } finally {
+      hostile.close();
+    }
   });
 });
