@@ -68,8 +68,13 @@ describe('tcp:// probes', () => {
       Math.abs(w[0]!.durationMs - outageMs) <= TOLERANCE_MS,
       `window ${w[0]!.durationMs} ms vs listener gone ${outageMs.toFixed(1)} ms`,
     );
-    assert.deepEqual(w[0]!.errorCodes, { ECONNREFUSED: w[0]!.failures });
-    assert.deepEqual(e.errorCodes, { ECONNREFUSED: e.totalErrors });
+    // Refused throughout; a connect caught by the listener closing (the kernel resets what it
+    // had queued on it) fails as ECONNRESET instead: seen in about one run in four with other
+    // tests running alongside. At most one, at the edge.
+    const { ECONNREFUSED = 0, ECONNRESET = 0, ...other } = w[0]!.errorCodes;
+    assert.deepEqual(other, {}, JSON.stringify(w[0]!.errorCodes));
+    assert.ok(ECONNRESET <= 1 && ECONNREFUSED + ECONNRESET === w[0]!.failures);
+    assert.equal(e.totalErrors, w[0]!.failures, 'every failure is in the window');
     assert.deepEqual(e.statusCodes, { connected: e.totalRequests - e.totalErrors });
     assert.deepEqual(e.protocols, { tcp: e.totalRequests });
     assert.equal(e.method, 'TCP');
