@@ -12,6 +12,7 @@ import type {
   HistoryPoint,
   PhaseSpan,
 } from '../result.ts';
+import { CertificateTracker } from './certificates.ts';
 import { LatencyHistogram, round3 } from './histogram.ts';
 import { SequenceReorderer } from './reorder.ts';
 import { TimelineAccumulator } from './timeline.ts';
@@ -30,6 +31,8 @@ export class EndpointStats {
   private readonly versions = new VersionTracker();
   private readonly errorCodes: Record<string, number> = {};
   private readonly statusCodes: Record<string, number> = {};
+  private readonly protocols: Record<string, number> = {};
+  private readonly certificates = new CertificateTracker();
   private requests = 0;
   private errors = 0;
   private retries = 0;
@@ -100,6 +103,9 @@ export class EndpointStats {
     this.timeline.add(o.scheduledMs, o.ok, o.latencyMs);
     this.detector.add(o);
     if (o.version !== undefined) this.versions.add(o.version, o.scheduledMs);
+    if (o.protocol !== undefined)
+      this.protocols[o.protocol] = (this.protocols[o.protocol] ?? 0) + 1;
+    if (o.certificate !== undefined) this.certificates.add(o.certificate, o.scheduledMs);
   }
 
   /** The endpoint's part of the result document, as of now. */
@@ -154,6 +160,8 @@ export class EndpointStats {
       timeline: { intervalMs: this.timeline.intervalMs, points: this.timeline.snapshot() },
       histogram: this.histogram.encode(),
     };
+    if (Object.keys(this.protocols).length > 0) result.protocols = { ...this.protocols };
+    if (this.certificates.size > 0) result.certificates = this.certificates.certificates();
     if (ctx.budget.source) result.budgetSource = ctx.budget.source;
     if (ctx.history) result.history = [...ctx.history];
     if (c.versionHeader !== undefined || c.versionJson !== undefined) {

@@ -87,6 +87,21 @@ const agentEndpoint = z.looseObject({
   flipFlops: z
     .looseObject({ count: num, probes: num, atMs: z.array(ms), lastMs: nullableMs })
     .optional(),
+  protocols: counts.optional(),
+  certificates: z
+    .array(
+      z.looseObject({
+        subject: text,
+        issuer: text,
+        fingerprint256: text,
+        validTo: text,
+        firstMs: ms,
+        lastMs: ms,
+        probes: num,
+      }),
+    )
+    .max(10_000)
+    .optional(),
   budgetSource: z
     .looseObject({
       kind: z.enum(['learned', 'configured']),
