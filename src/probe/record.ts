@@ -125,6 +125,15 @@ export function parseProbeRecord(value: unknown, where: string): ProbeRecord {
   };
 }
 
+/**
+ * The outcome at the record's resolution (times rounded to the µs), as a reader of its record
+ * gets it back: what a session accumulates, so a run rebuilt from its records is the same run.
+ */
+export function atRecordResolution(o: ProbeOutcome): ProbeOutcome {
+  const sentMs = Number.isFinite(o.sentMs) ? micro(o.sentMs) : NaN;
+  return { ...o, scheduledMs: micro(o.scheduledMs), sentMs, latencyMs: micro(o.latencyMs) };
+}
+
 /** Rounded to the microsecond: the record's resolution (the histogram records µs too). */
 function micro(ms: number): number {
   return Math.round(ms * 1000) / 1000;
