@@ -11,6 +11,7 @@
  * full disk) stops the stream, said once; the run goes on.
  */
 import { closeSync, openSync, write } from 'node:fs';
+import { ZerodownError } from '../errors.ts';
 import { agentName } from '../agent.ts';
 import type { ZerodownConfig } from '../config/resolve.ts';
 import type { ProbeOutcome } from '../probe/outcome.ts';
@@ -56,7 +57,13 @@ export class ProbeStreamWriter {
   constructor(target: string, config: ZerodownConfig, options: StreamWriterOptions = {}) {
     this.target = target;
     this.config = config;
-    this.fd = target === '-' ? 1 : openSync(target, 'w');
+    try {
+      this.fd = target === '-' ? 1 : openSync(target, 'w');
+    } catch (cause) {
+      throw new ZerodownError('ZD_OUTPUT', `--out ${target}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
     this.maxPending = options.maxPendingBytes ?? 16 * 1024 * 1024;
     this.warn = options.warn ?? ((line) => process.stderr.write(`zerodown: ${line}\n`));
     this.timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 100);

@@ -1,0 +1,151 @@
+/**
+ * The probe stream from the built binary: `run --out` against a real loopback target with a
+ * real outage, rebuilt by `report --from-probes` into the very document `--json` wrote; `--out -`
+ * piped into `report --from-probes -` (stdout carries nothing but NDJSON); a SIGKILLed run's
+ * stream still rebuilds, with a verdict that is not a pass.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { ResultDocument } from '../../src/result.ts';
+import { CLI, runCli } from '../helpers/cli.ts';
+import { FaultServer, sleep } from '../helpers/fault-server.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'zerodown-stream-'));
+const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as ResultDocument;
+
+describe('zerodown --out and report --from-probes', () => {
+  let server: FaultServer;
+  before(async () => (server = await FaultServer.start()));
+  after(() => server.close());
+
+  test('run --out rebuilds to the same document as run --json', async () => {
+    const [json, probes, rebuilt] = ['run.json', 'probes.ndjson', 'rebuilt.json'].map((f) =>
+      join(dir, f),
+    );
+    // The deploy: a 400 ms outage of 503s on the target, then a short wait.
+    const deploy = `fetch(${JSON.stringify(server.controlUrl(503, 400))}).then(() => setTimeout(() => {}, 700))`;
+    const run = await runCli([
+      'run',
+      '-u',
+      server.url('/health'),
+      '--rate',
+      '100',
+      '--warmup',
+      '500ms',
+      '--settle',
+      '500ms',
+      '--no-progress',
+      '--json',
+      json,
+      '--out',
+      probes,
+      '--',
+      process.execPath,
+      '-e',
+      deploy,
+    ]);
+    assert.equal(run.code, 1, run.stderr);
+    const again = await runCli(['report', '--from-probes', probes, '--json', rebuilt, '--fail']);
+    assert.equal(again.code, 1, again.stderr);
+    assert.match(again.stdout, /Verdict: FAIL/);
+    const original = read(json);
+    assert.equal(original.endpoints[0]!.downtime.windows.length, 1);
+    assert.equal(original.deploy?.exitCode, 0);
+    // Every field equal: none is allowed to differ.
+    assert.deepEqual(read(rebuilt), original);
+  });
+
+  test('--out - piped into report --from-probes -', async () => {
+    const rebuilt = join(dir, 'piped.json');
+    const json = join(dir, 'piped-run.json');
+    const probe = spawn(
+      process.execPath,
+      [
+        CLI,
+        'probe',
+        '-u',
+        server.url('/'),
+        '--rate',
+        '200',
+        '--duration',
+        '800ms',
+        '--json',
+        json,
+        '--out',
+        '-',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const report = spawn(
+      process.execPath,
+      [CLI, 'report', '--from-probes', '-', '--json', rebuilt],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let stream = '';
+    let probeErr = '';
+    probe.stdout.on('data', (c: Buffer) => (stream += c.toString()));
+    probe.stderr.on('data', (c: Buffer) => (probeErr += c.toString()));
+    probe.stdout.pipe(report.stdin);
+    let reportOut = '';
+    report.stdout.on('data', (c: Buffer) => (reportOut += c.toString()));
+    const code = (p: typeof probe) => new Promise<number | null>((r) => p.on('close', r));
+    const [probeCode, reportCode] = await Promise.all([code(probe), code(report)]);
+    assert.equal(probeCode, 0, probeErr);
+    assert.equal(reportCode, 0);
+    // Stdout is the stream only: every line JSON; the human report went to stderr.
+    const lines = stream.trimEnd().split('\n');
+    for (const line of lines) JSON.parse(line);
+    assert.equal(JSON.parse(lines[0]!).type, 'run');
+    assert.equal(JSON.parse(lines.at(-1)!).type, 'end');
+    assert.match(probeErr, /Verdict: PASS/);
+    assert.match(reportOut, /Verdict: PASS/);
+    assert.deepEqual(read(rebuilt), read(json));
+  });
+
+  test('a SIGKILLed run still rebuilds, and not as a pass', async () => {
+    const probes = join(dir, 'killed.ndjson');
+    const json = join(dir, 'killed.json');
+    const run = runCli(
+      ['probe', '-u', server.url('/'), '--rate', '200', '--no-progress', '--out', probes],
+      {
+        onStart: (pid) =>
+          void (async () => {
+            // Killed once probes are on disk (at most 10 s).
+            for (let i = 0; i < 200; i++) {
+              await sleep(50);
+              if (existsSync(probes) && readFileSync(probes, 'utf8').split('\n').length > 100)
+                break;
+            }
+            process.kill(pid, 'SIGKILL');
+          })(),
+      },
+    );
+    assert.equal((await run).signal, 'SIGKILL');
+    const again = await runCli(['report', '--from-probes', probes, '--json', json, '--fail']);
+    assert.equal(again.code, 130, again.stderr);
+    assert.match(again.stderr, /no "end" line: the run was cut off after \d+ probes/);
+    const doc = read(json);
+    assert.equal(doc.verdict, 'interrupted');
+    assert.equal(doc.endedBy, 'stream-cut');
+    assert.ok(doc.endpoints[0]!.totalRequests >= 98, `${doc.endpoints[0]!.totalRequests} probes`);
+    assert.match(
+      again.stdout,
+      /Verdict: INTERRUPTED — The run was stopped before it ended \(its probe stream ends without the end line/,
+    );
+  });
+
+  test('a malformed line: exit 2, naming the line and field', async () => {
+    const bad = join(dir, 'bad.ndjson');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(bad, '{"type":"phase","name":"probe","startMs":0}\n');
+    const r = await runCli(['report', '--from-probes', bad]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bad\.ndjson:1: type: expected the "run" line first/);
+  });
+});
