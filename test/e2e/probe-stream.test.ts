@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ResultDocument } from '../../src/result.ts';
 import { CLI, runCli } from '../helpers/cli.ts';
 import { FaultServer, sleep } from '../helpers/fault-server.ts';
+import { startServe } from '../helpers/serve.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'zerodown-stream-'));
 const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as ResultDocument;
@@ -23,9 +24,9 @@ describe('zerodown --out and report --from-probes', () => {
   after(() => server.close());
 
   test('run --out rebuilds to the same document as run --json', async () => {
-    const [json, probes, rebuilt] = ['run.json', 'probes.ndjson', 'rebuilt.json'].map((f) =>
-      join(dir, f),
-    );
+    const json = join(dir, 'run.json');
+    const probes = join(dir, 'probes.ndjson');
+    const rebuilt = join(dir, 'rebuilt.json');
     // The deploy: a 400 ms outage of 503s on the target, then a short wait.
     const deploy = `fetch(${JSON.stringify(server.controlUrl(503, 400))}).then(() => setTimeout(() => {}, 700))`;
     const run = await runCli([
@@ -94,7 +95,8 @@ describe('zerodown --out and report --from-probes', () => {
     probe.stdout.pipe(report.stdin);
     let reportOut = '';
     report.stdout.on('data', (c: Buffer) => (reportOut += c.toString()));
-    const code = (p: typeof probe) => new Promise<number | null>((r) => p.on('close', r));
+    const code = (p: { on(e: 'close', f: (c: number | null) => void): unknown }) =>
+      new Promise<number | null>((r) => p.on('close', r));
     const [probeCode, reportCode] = await Promise.all([code(probe), code(report)]);
     assert.equal(probeCode, 0, probeErr);
     assert.equal(reportCode, 0);
@@ -147,5 +149,29 @@ describe('zerodown --out and report --from-probes', () => {
     const r = await runCli(['report', '--from-probes', bad]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /bad\.ndjson:1: type: expected the "run" line first/);
+  });
+
+  test('serve --out: runs one after another in one stream; the last one rebuilds as /stop gave it', async () => {
+    const probes = join(dir, 'serve.ndjson');
+    const rebuilt = join(dir, 'serve-rebuilt.json');
+    const serve = await startServe(['-u', server.url('/'), '--rate', '100', '--out', probes]);
+    let last: ResultDocument | undefined;
+    try {
+      for (const name of ['first', 'second']) {
+        assert.equal(
+          (await fetch(`${serve.url}/start?name=${name}`, { method: 'POST' })).status,
+          200,
+        );
+        await sleep(400);
+        const stop = await fetch(`${serve.url}/stop?name=${name}`, { method: 'POST' });
+        last = (await stop.json()) as ResultDocument;
+      }
+    } finally {
+      assert.equal(await serve.stop(), 0, serve.output());
+    }
+    const again = await runCli(['report', '--from-probes', probes, '--json', rebuilt]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /2 runs in the stream; the last one is rebuilt \(second,/);
+    assert.deepEqual(read(rebuilt), last);
   });
 });
