@@ -103,8 +103,8 @@ describe('zerodown --out and report --from-probes', () => {
     // Stdout is the stream only: every line JSON; the human report went to stderr.
     const lines = stream.trimEnd().split('\n');
     for (const line of lines) JSON.parse(line);
-    assert.equal(JSON.parse(lines[0]!).type, 'run');
-    assert.equal(JSON.parse(lines.at(-1)!).type, 'end');
+    assert.equal((JSON.parse(lines[0]!) as { type: string }).type, 'run');
+    assert.equal((JSON.parse(lines.at(-1)!) as { type: string }).type, 'end');
     assert.match(probeErr, /Verdict: PASS/);
     assert.match(reportOut, /Verdict: PASS/);
     assert.deepEqual(read(rebuilt), read(json));

@@ -37,8 +37,8 @@ describe('probe stream round trip', () => {
     // Compared as written (JSON): the document a run saves and the one rebuilt.
     assert.deepEqual(JSON.parse(JSON.stringify(rebuilt)), JSON.parse(JSON.stringify(result)));
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-    assert.equal(JSON.parse(lines[0]!).type, 'run');
-    assert.equal(JSON.parse(lines.at(-1)!).type, 'end');
+    assert.equal((JSON.parse(lines[0]!) as { type: string }).type, 'run');
+    assert.equal((JSON.parse(lines.at(-1)!) as { type: string }).type, 'end');
     assert.equal(lines.length, 3 + result.endpoints[0]!.totalRequests, 'run, phase, probes, end');
 
     // Cut: no end line and half a last line, as a killed writer leaves it.
