@@ -156,7 +156,7 @@ export class ProbeStreamWriter {
   private drop(): void {
     if (this.dropped === 0 && !this.failed) {
       this.warn(
-        `--out ${this.target}: its reader is too slow (${Math.round(this.maxPending / 1048576)} MiB waiting); dropping probe lines (counted in the end line)`,
+        `--out ${this.target}: its reader is too slow (${Math.round(this.maxPending / 1024)} KiB waiting); dropping probe lines (counted in the end line)`,
       );
     }
     this.dropped++;

@@ -4,6 +4,7 @@
  * what it can and is marked interrupted, and a slow reader never grows memory without bound.
  */
 import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +51,16 @@ describe('probe stream round trip', () => {
     assert.equal(partial.result.endpoints[0]!.totalRequests, 198);
     assert.match(decideOutcome(partial.result).sentence, /probe stream ends without the end line/);
     assert.match(partial.notes.join('\n'), /last line \(201\) was cut short/);
+
+    // An end line that says probe lines were dropped: rebuilt, but never as the run's verdict.
+    const end = JSON.parse(lines.at(-1)!) as { dropped: number };
+    end.dropped = 7;
+    const lossy = join(dir, 'lossy.ndjson');
+    writeFileSync(lossy, `${[...lines.slice(0, -1), JSON.stringify(end)].join('\n')}\n`);
+    const dropped = await readProbeStream(lossy);
+    assert.equal(dropped.result.verdict, 'interrupted');
+    assert.equal(dropped.result.endedBy, 'stream-dropped');
+    assert.match(dropped.notes.join('\n'), /dropped 7 probe lines/);
   });
 
   test('a malformed line names its line number and field', async () => {
@@ -67,5 +78,27 @@ describe('probe stream round trip', () => {
       code: 'ZD_PROBES_INVALID',
       message: /short\.ndjson:4: scheduledMs: expected a finite number/,
     });
+  });
+
+  test('a reader that never reads: probe lines drop (counted), the probe loop is not held', async () => {
+    // A FIFO whose reader sleeps and never reads: the pipe (64 KiB) fills at once.
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('sh', ['-c', `exec 3<"${fifo}"; exec sleep 4`], { stdio: 'ignore' });
+    const config = endpointConfig(server.url('/'), { rate: 1000, timeout: '300ms' });
+    const warnings: string[] = [];
+    const out = new ProbeStreamWriter(fifo, config, {
+      maxPendingBytes: 64 * 1024,
+      warn: (l) => warnings.push(l),
+    });
+    const { result } = await runProbe({ config, durationMs: 1500, out });
+    const e = result.endpoints[0]!;
+    // 1000/s for 1.5 s: every probe sent and counted, however stuck the stream is.
+    assert.ok(e.totalRequests >= 1450, `${e.totalRequests} probes`);
+    assert.equal(e.skipped, 0);
+    assert.ok(out.droppedLines > 500, `${out.droppedLines} dropped`);
+    assert.match(warnings.join('\n'), /reader is too slow \(64 KiB waiting\); dropping probe lines/);
+    reader.kill('SIGKILL'); // the write in flight then fails (EPIPE) and close() returns
+    await out.close();
   });
 });
