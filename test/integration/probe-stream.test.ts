@@ -97,7 +97,10 @@ describe('probe stream round trip', () => {
     assert.ok(e.totalRequests >= 1450, `${e.totalRequests} probes`);
     assert.equal(e.skipped, 0);
     assert.ok(out.droppedLines > 500, `${out.droppedLines} dropped`);
-    assert.match(warnings.join('\n'), /reader is too slow \(64 KiB waiting\); dropping probe lines/);
+    assert.match(
+      warnings.join('\n'),
+      /reader is too slow \(64 KiB waiting\); dropping probe lines/,
+    );
     reader.kill('SIGKILL'); // the write in flight then fails (EPIPE) and close() returns
     await out.close();
   });
