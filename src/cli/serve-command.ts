@@ -69,6 +69,12 @@ export function registerServe(program: Command, exit: (code: number) => void): v
         );
       }
       const config = configFromFlags(flags);
+      if (flags.detach && config.report.out === '-') {
+        throw new ZerodownError(
+          'ZD_USAGE',
+          '--out -: a detached server has no stdout (it goes to the log file); give --out a file',
+        );
+      }
       if (flags.detach) {
         exit(await detach(flags, token));
         return;

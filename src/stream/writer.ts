@@ -134,18 +134,36 @@ export class ProbeStreamWriter {
     this.flush();
   }
 
-  /** Writes what is buffered, then closes the file (stdout stays open). */
-  async close(): Promise<void> {
+  /**
+   * Writes what is buffered, then closes the file (stdout stays open). Waits at most `waitMs`
+   * (default 10 s) for a reader that does not read, then gives up, said on stderr: a stuck pipe
+   * never keeps the run from ending.
+   */
+  async close(waitMs = 10_000): Promise<void> {
     if (this.closed) return;
     this.detach();
     clearInterval(this.timer);
     this.flush();
+    const until = performance.now() + waitMs;
     while (this.writing || (this.pending.length > 0 && !this.failed)) {
-      await new Promise<void>((resolve) => this.drained.push(resolve));
+      const left = until - performance.now();
+      const drained = new Promise<boolean>((resolve) => this.drained.push(() => resolve(true)));
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, left, false)));
+      const done = await Promise.race([drained, late]);
+      clearTimeout(timer);
+      if (!done) {
+        this.warn(
+          `--out ${this.target}: its reader took more than ${Math.round(waitMs / 1000)} s; ${this.pendingBytes + this.inflightBytes} bytes of the stream are not written`,
+        );
+        this.failed = true;
+        break;
+      }
       this.flush();
     }
     this.closed = true;
-    if (this.fd !== 1) closeSync(this.fd);
+    // A write still in flight (a stuck pipe) keeps its descriptor; the process ends anyway.
+    if (this.fd !== 1 && !this.writing) closeSync(this.fd);
   }
 
   private detach(): void {
