@@ -60,6 +60,43 @@ describe('zerodown --out and report --from-probes', () => {
     assert.deepEqual(read(rebuilt), original);
   });
 
+  test('a guarded run (abort, rollback) rebuilds with its guard record', async () => {
+    const json = join(dir, 'guard.json');
+    const probes = join(dir, 'guard.ndjson');
+    const rebuilt = join(dir, 'guard-rebuilt.json');
+    const deploy = `fetch(${JSON.stringify(server.controlUrl(503, 600))}).then(() => setTimeout(() => {}, 5000))`;
+    const run = await runCli([
+      'run',
+      '-u',
+      server.url('/g'),
+      '--rate',
+      '100',
+      '--warmup',
+      '300ms',
+      '--settle',
+      '800ms',
+      '--no-progress',
+      '--abort-on-downtime',
+      '100ms',
+      '--rollback',
+      'true',
+      '--json',
+      json,
+      '--out',
+      probes,
+      '--',
+      process.execPath,
+      '-e',
+      deploy,
+    ]);
+    assert.equal(run.code, 5, run.stderr);
+    const again = await runCli(['report', '--from-probes', probes, '--json', rebuilt, '--fail']);
+    assert.equal(again.code, 5, again.stderr);
+    const original = read(json);
+    assert.equal(original.guard?.aborted, true);
+    assert.deepEqual(read(rebuilt), original);
+  });
+
   test('--out - piped into report --from-probes -', async () => {
     const rebuilt = join(dir, 'piped.json');
     const json = join(dir, 'piped-run.json');

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { SessionHistory } from '../../src/history/plan.ts';
 import { decideOutcome } from '../../src/outcome.ts';
 import { runProbe } from '../../src/run.ts';
 import { readProbeStream } from '../../src/stream/read.ts';
@@ -61,6 +62,39 @@ describe('probe stream round trip', () => {
     assert.equal(dropped.result.verdict, 'interrupted');
     assert.equal(dropped.result.endedBy, 'stream-dropped');
     assert.match(dropped.notes.join('\n'), /dropped 7 probe lines/);
+  });
+
+  test('learned budgets, a latency baseline and a trend travel in the run line', async () => {
+    const config = endpointConfig(server.url('/'), { rate: 100 });
+    const key = 'service=t endpoint=/ agent=here connection=keepalive';
+    // As history/plan.ts makes them: learned (no budget at all: maxDowntimeMs undefined), a
+    // baseline far below this target's latency (so the endpoint turns degraded), a trend.
+    const history: SessionHistory = {
+      budgets: [
+        {
+          maxDowntimeMs: undefined,
+          source: { kind: 'learned', runs: 30, percentile: 99, key, maxDowntimeMs: null, days: 21 },
+        },
+      ],
+      latency: [
+        {
+          key,
+          runs: 30,
+          sampleMs: Array.from({ length: 50 }, () => 0.001),
+          rule: { ratio: 1.01, minMs: 0, alpha: 0.5 },
+        },
+      ],
+      trend: [[{ startedAt: '2026-01-01T00:00:00.000Z', downtimeMs: 12, verdict: 'pass' }]],
+    };
+    const file = join(dir, 'learned.ndjson');
+    const out = new ProbeStreamWriter(file, config);
+    const { result } = await runProbe({ config, durationMs: 400, out, history });
+    await out.close();
+    const e = result.endpoints[0]!;
+    assert.equal(e.budgetSource?.kind, 'learned');
+    assert.equal(e.verdict, 'degraded', e.reason);
+    const { result: rebuilt } = await readProbeStream(file);
+    assert.deepEqual(JSON.parse(JSON.stringify(rebuilt)), JSON.parse(JSON.stringify(result)));
   });
 
   test('a malformed line names its line number and field', async () => {
