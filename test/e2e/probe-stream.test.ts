@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -58,6 +58,16 @@ describe('zerodown --out and report --from-probes', () => {
     assert.equal(original.deploy?.exitCode, 0);
     // Every field equal: none is allowed to differ.
     assert.deepEqual(read(rebuilt), original);
+
+    // Judged again with a config whose budget allows the outage: a pass.
+    const lenient = join(dir, 'lenient.yml');
+    writeFileSync(
+      lenient,
+      `endpoints: [{ url: ${server.url('/health')} }]\nbudget: { maxDowntime: 10s }\n`,
+    );
+    const judged = await runCli(['report', '--from-probes', probes, '-c', lenient, '--fail']);
+    assert.equal(judged.code, 0, judged.stderr);
+    assert.match(judged.stdout, /Verdict: PASS — Some probes failed/);
   });
 
   test('a guarded run (abort, rollback) rebuilds with its guard record', async () => {
@@ -147,6 +157,45 @@ describe('zerodown --out and report --from-probes', () => {
     assert.deepEqual(read(rebuilt), read(json));
   });
 
+  test('a SIGINTed run ends its stream: the same interrupted document', async () => {
+    const probes = join(dir, 'sigint.ndjson');
+    const json = join(dir, 'sigint.json');
+    const rebuilt = join(dir, 'sigint-rebuilt.json');
+    const run = runCli(
+      [
+        'probe',
+        '-u',
+        server.url('/'),
+        '--duration',
+        '30s',
+        '--rate',
+        '200',
+        '--no-progress',
+        '--json',
+        json,
+        '--out',
+        probes,
+      ],
+      {
+        onStart: (pid) =>
+          void (async () => {
+            for (let i = 0; i < 200; i++) {
+              await sleep(50);
+              if (existsSync(probes) && readFileSync(probes, 'utf8').split('\n').length > 100)
+                break;
+            }
+            process.kill(pid, 'SIGINT');
+          })(),
+      },
+    );
+    assert.equal((await run).code, 130);
+    const again = await runCli(['report', '--from-probes', probes, '--json', rebuilt, '--fail']);
+    assert.equal(again.code, 130, again.stderr);
+    assert.equal(again.stderr.includes('no "end" line'), false, again.stderr);
+    assert.equal(read(json).verdict, 'interrupted');
+    assert.deepEqual(read(rebuilt), read(json));
+  });
+
   test('a SIGKILLed run still rebuilds, and not as a pass', async () => {
     const probes = join(dir, 'killed.ndjson');
     const json = join(dir, 'killed.json');
@@ -181,7 +230,6 @@ describe('zerodown --out and report --from-probes', () => {
 
   test('a malformed line: exit 2, naming the line and field', async () => {
     const bad = join(dir, 'bad.ndjson');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(bad, '{"type":"phase","name":"probe","startMs":0}\n');
     const r = await runCli(['report', '--from-probes', bad]);
     assert.equal(r.code, 2);
