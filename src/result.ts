@@ -393,9 +393,11 @@ export interface ResultDocument {
   interrupted?: boolean;
   /**
    * Control server: why an `interrupted` run ended without a `/stop` — a `/start` of another name
-   * superseded it, or it reached the maximum run length (`serve --max-run`).
+   * superseded it, or it reached the maximum run length (`serve --max-run`). A result rebuilt
+   * from a probe stream (`report --from-probes`): the stream has no end line, the writer was
+   * killed (`stream-cut`), or the writer dropped probe lines (`stream-dropped`).
    */
-  endedBy?: 'superseded' | 'max-run';
+  endedBy?: 'superseded' | 'max-run' | 'stream-cut' | 'stream-dropped';
   /** The deploy was not started: why. */
   blocked?: { reason: string };
   startedAt: string;

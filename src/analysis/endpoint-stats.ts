@@ -21,9 +21,18 @@ import { judgeEndpoint, type EndpointBudget } from './verdict.ts';
 import { VersionTracker } from './versions.ts';
 import { DowntimeDetector } from './windows.ts';
 
+/**
+ * What the accumulators need to know of an endpoint: how the result names and shows it, and
+ * whether versions are tracked. A config's endpoint is one; so is a probe stream's (stream/).
+ */
+export type EndpointIdentity = Pick<
+  EndpointConfig,
+  'name' | 'displayUrl' | 'method' | 'rate' | 'connection' | 'versionHeader' | 'versionJson'
+>;
+
 /** The accumulators of one endpoint. */
 export class EndpointStats {
-  readonly config: EndpointConfig;
+  readonly config: EndpointIdentity;
   private readonly reorder: SequenceReorderer<ProbeOutcome>;
   private readonly histogram = new LatencyHistogram();
   private readonly timeline = new TimelineAccumulator(1000);
@@ -42,7 +51,7 @@ export class EndpointStats {
   /** The most recent completion, by completion time: what "up or down now" shows. */
   lastCompleted: ProbeOutcome | undefined;
 
-  constructor(config: EndpointConfig) {
+  constructor(config: EndpointIdentity) {
     this.config = config;
     this.reorder = new SequenceReorderer((o) => this.addInOrder(o));
   }

@@ -15,6 +15,7 @@ import { addSharedOptions, configFromFlags, type SharedFlags } from './options.t
 import { Progress } from './progress.ts';
 import { openRunHistory, recordResult } from './run-history.ts';
 import type { SessionHistory } from '../history/plan.ts';
+import { ProbeStreamWriter } from '../stream/writer.ts';
 
 /** Registers `run`; `exit` receives the exit code. */
 export function registerRun(program: Command, exit: (code: number) => void): void {
@@ -48,15 +49,18 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
         'run: the config has guard.stages; give no command after --',
       );
     }
-    await runReported(config, flags, exit, ({ signal, progress, onSession, history, agent }) =>
+    await runReported(config, flags, exit, ({ signal, progress, onSession, history, agent, out }) =>
       runDeploy({
         config,
         command,
         agent,
         signal,
         history,
+        out,
         output: {
-          stdout: (chunk) => progress.write(process.stdout, chunk),
+          // With `--out -` stdout is the probe stream: the deploy's output goes to stderr.
+          stdout: (chunk) =>
+            progress.write(out?.target === '-' ? process.stderr : process.stdout, chunk),
           stderr: (chunk) => progress.write(process.stderr, chunk),
         },
         onSession,
@@ -74,8 +78,8 @@ export function registerProbe(program: Command, exit: (code: number) => void): v
     .description('probe for --duration (or until SIGINT/SIGTERM), then report');
   addSharedOptions(cmd, false).action(async (flags: SharedFlags) => {
     const config = configFromFlags(flags);
-    await runReported(config, flags, exit, ({ signal, onSession, history, agent }) =>
-      runProbe({ config, signal, onSession, history, agent }),
+    await runReported(config, flags, exit, ({ signal, onSession, history, agent, out }) =>
+      runProbe({ config, signal, onSession, history, agent, out }),
     );
   });
 }
@@ -95,12 +99,14 @@ async function runReported(
     onSession: (session: ProbeSession) => void;
     history: SessionHistory | undefined;
     agent: string;
+    out: ProbeStreamWriter | undefined;
   }) => Promise<RunOutcome>,
 ): Promise<void> {
   const agent = agentName(flags.agent);
   // Learned budgets are read before probing: the verdict is judged with them from the start.
   const history = await openRunHistory(config, agent);
   const progress = new Progress(process.stderr, flags.progress !== false);
+  const out = config.report.out ? new ProbeStreamWriter(config.report.out, config) : undefined;
   const { signal, dispose } = interruptSignal();
   let session: ProbeSession | undefined;
   try {
@@ -113,9 +119,16 @@ async function runReported(
       },
       history: history?.session,
       agent,
+      out,
     });
     progress.stop();
-    emitResult(outcome.result, config.report);
+    // The stream is complete (its end line written) before anything else is reported.
+    await out?.close();
+    emitResult(
+      outcome.result,
+      config.report,
+      out?.target === '-' ? process.stderr : process.stdout,
+    );
     // After the result is final and written: a failed write never changes the verdict.
     await recordResult(history, outcome.result, config);
     await sendNotifications(outcome.result, config.notify);
@@ -126,6 +139,7 @@ async function runReported(
   } finally {
     progress.stop();
     dispose();
+    await out?.close();
   }
 }
 

@@ -123,6 +123,8 @@ export type ReportFiles = Readonly<{
   markdown?: string | undefined;
   junit?: string | undefined;
   html?: string | undefined;
+  /** The probe stream (`--out`): every probe as NDJSON; `-` is stdout. */
+  out?: string | undefined;
 }>;
 
 /** When a notification goes out: when the run did not pass (any exit code but 0), or always. */
@@ -185,6 +187,7 @@ export interface ConfigOverrides extends GuardOverrides, HistoryOverrides {
   markdown?: string | undefined;
   junit?: string | undefined;
   html?: string | undefined;
+  out?: string | undefined;
 }
 
 /** The longest probe deadline: a probe is a health check, not a download. */
@@ -247,6 +250,7 @@ export function resolveConfig(
       markdown: overrides.markdown ?? raw.report?.markdown,
       junit: overrides.junit ?? raw.report?.junit,
       html: overrides.html ?? raw.report?.html,
+      out: overrides.out ?? raw.report?.out,
     }),
     notify,
     redactor,

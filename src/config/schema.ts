@@ -176,6 +176,8 @@ export const configSchema = z.strictObject({
       markdown: z.string().optional(),
       junit: z.string().optional(),
       html: z.string().optional(),
+      /** The probe stream: every probe as NDJSON (`-`: stdout). */
+      out: z.string().min(1).optional(),
     })
     .optional(),
   notify: notifySchema.optional(),

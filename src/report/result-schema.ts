@@ -222,7 +222,7 @@ export const resultSchema = z.looseObject({
   agents: z.array(agentSummary).max(10_000).optional(),
   running: z.boolean(),
   interrupted: z.boolean().optional(),
-  endedBy: z.enum(['superseded', 'max-run']).optional(),
+  endedBy: z.enum(['superseded', 'max-run', 'stream-cut', 'stream-dropped']).optional(),
   blocked: z.looseObject({ reason: text }).optional(),
   startedAt: text,
   endedAt: text.nullable(),

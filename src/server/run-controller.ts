@@ -14,6 +14,7 @@ import type { ProbeOutcome } from '../probe/outcome.ts';
 import { parseResult, renderJson } from '../report/json.ts';
 import type { ResultDocument } from '../result.ts';
 import { ProbeSession, type ResultExtras } from '../session.ts';
+import type { ProbeStreamWriter } from '../stream/writer.ts';
 import { formatDuration } from '../config/duration.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import { decideStart, type RunState } from './run-lifecycle.ts';
@@ -58,14 +59,20 @@ export class RunController {
 
   /** Reads each run's learned budgets before it starts (serve-command.ts: its run history). */
   private readonly prepare: (() => Promise<SessionHistory | undefined>) | undefined;
+  /** `serve --out`: every run's probe stream, one run after another (stream/format.ts). */
+  private readonly out: ProbeStreamWriter | undefined;
 
   constructor(
     config: ZerodownConfig,
     dataDir?: string,
-    options: { prepare?: () => Promise<SessionHistory | undefined> } = {},
+    options: {
+      prepare?: () => Promise<SessionHistory | undefined>;
+      out?: ProbeStreamWriter | undefined;
+    } = {},
   ) {
     this.config = config;
     this.prepare = options.prepare;
+    this.out = options.out;
     this.file = dataDir === undefined ? undefined : join(dataDir, 'current-run.json');
     this.last = this.restore();
   }
@@ -139,6 +146,7 @@ export class RunController {
         for (const l of this.outcomeListeners) l(o, session);
       });
       await session.start('probe');
+      this.out?.begin(session, name);
       this.session = session;
       this.runName = name;
       this.cached = undefined;
@@ -243,6 +251,7 @@ export class RunController {
     this.stopping = (async () => {
       await session.stop();
       const doc = session.result({ ...extras, name });
+      this.out?.end(doc);
       this.last = doc;
       this.cached = undefined;
       this.write(doc);

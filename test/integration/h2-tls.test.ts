@@ -2,14 +2,18 @@
  * HTTP/2 and TLS against a real nginx (Debian's, built with http_v2) on loopback, with
  * certificates made by openssl for the test: ALPN gives h2, a self-signed certificate fails
  * without its CA and passes with `tls.ca`, and a certificate swapped by a graceful reload during
- * the run is recorded as a change (and the reload's GOAWAYs cost no probe).
+ * the run is recorded as a change (and the reload's GOAWAYs cost no probe). Each run's probe
+ * stream (`--out`) rebuilds the same document, certificates included.
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runProbe } from '../../src/run.ts';
+import { readProbeStream } from '../../src/stream/read.ts';
+import { ProbeStreamWriter } from '../../src/stream/writer.ts';
 import { renderText } from '../../src/report/text.ts';
 import type { EndpointResult, ResultDocument } from '../../src/result.ts';
 import { endpointConfig } from '../helpers/config.ts';
@@ -28,11 +32,17 @@ async function probe(
   const config = endpointConfig(url, { rate: 50, timeout: '1s', ...settings });
   let started!: () => void;
   const atZero = new Promise<void>((resolve) => (started = resolve));
-  const run = runProbe({ config, durationMs, onSession: () => started() });
+  // Every run also writes its probe stream: certificates must survive the round trip too.
+  const file = join(mkdtempSync(join(tmpdir(), 'zd-h2-stream-')), 'probes.ndjson');
+  const out = new ProbeStreamWriter(file, config);
+  const run = runProbe({ config, durationMs, out, onSession: () => started() });
   await Promise.race([atZero, run]);
   const zero = performance.now();
   await during?.(() => performance.now() - zero);
   const { result } = await run;
+  await out.close();
+  const { result: rebuilt } = await readProbeStream(file);
+  assert.deepEqual(JSON.parse(JSON.stringify(rebuilt)), JSON.parse(JSON.stringify(result)));
   lastDoc = result;
   return result.endpoints[0]!;
 }
