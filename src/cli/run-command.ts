@@ -17,7 +17,7 @@ import { openRunHistory, recordResult } from './run-history.ts';
 import type { SessionHistory } from '../history/plan.ts';
 import { HubCoordinator } from '../hub/coordinator.ts';
 import { decideOutcome } from '../outcome.ts';
-import { flagDuration } from './options.ts';
+import { hubFlags } from './options.ts';
 
 /** Registers `run`; `exit` receives the exit code. */
 export function registerRun(program: Command, exit: (code: number) => void): void {
@@ -154,23 +154,14 @@ async function joinHub(
   flags: SharedFlags,
   self: string,
 ): Promise<HubCoordinator | undefined> {
-  if (flags.hub === undefined) {
-    if (flags.agents !== undefined) throw new ZerodownError('ZD_USAGE', '--agents: needs --hub');
-    return undefined;
-  }
-  const agents = (flags.agents ?? '')
-    .split(',')
-    .map((a) => a.trim())
-    .filter(Boolean);
-  if (agents.length === 0)
-    throw new ZerodownError('ZD_USAGE', '--hub: name the agents with --agents a,b,...');
-  for (const a of agents) agentName(a);
+  const setup = hubFlags(flags);
+  if (!setup) return undefined;
+  const { agents, timeoutMs } = setup;
   if (agents.includes(self)) {
     throw new ZerodownError('ZD_USAGE', `--agents: ${self} is this process's own name (--agent)`);
   }
-  const timeoutMs = flagDuration('--agents-timeout', flags.agentsTimeout) ?? 60_000;
   const say = (line: string) => process.stderr.write(`zerodown: ${line}\n`);
-  const hub = new HubCoordinator(config, { url: flags.hub, creds: flags.hubCreds }, agents, say);
+  const hub = new HubCoordinator(config, setup.hub, agents, say);
   try {
     await hub.connect();
     await hub.waitForAgents(timeoutMs);

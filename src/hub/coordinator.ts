@@ -101,9 +101,13 @@ export class HubCoordinator {
     }
   }
 
-  /** Announces the run in phase `phase` and starts reading the agents' batches. */
-  async start(phase: string): Promise<void> {
+  /**
+   * Announces the run in phase `phase` (the `phaseIndex`-th, when resuming a run) and starts
+   * reading the agents' batches from the run's first one.
+   */
+  async start(phase: string, phaseIndex = 0): Promise<void> {
     this.phase = phase;
+    this.phaseIndex = phaseIndex;
     this.state = 'running';
     const now = Date.now();
     for (const v of this.views.values()) v.lastHeard = Math.max(v.lastHeard, now);
@@ -153,6 +157,11 @@ export class HubCoordinator {
     this.stopReading?.();
     this.hb?.unsubscribe();
     await this.nc?.drain().catch(() => undefined);
+  }
+
+  /** The phase announced now, and how many changes came before it. */
+  get phaseNow(): { phase: string; phaseIndex: number } {
+    return { phase: this.phase, phaseIndex: this.phaseIndex };
   }
 
   /** Agents in this run. */
