@@ -25,6 +25,7 @@ import {
   STREAM,
   parseBatch,
   parseHeartbeat,
+  type Batch,
   type ControlMessage,
 } from './protocol.ts';
 
@@ -42,8 +43,8 @@ export class HubCoordinator {
   private ticker: NodeJS.Timeout | undefined;
   private hb: Subscription | undefined;
   private stopReading: (() => void) | undefined;
-  /** Called with each batch's (agent, record count, its newest record's age in ms) — for the benchmark. */
-  onBatch: ((agent: string, records: number) => void) | undefined;
+  /** Called with each batch counted (the first time it arrives): the benchmark's view. */
+  onBatch: ((batch: Batch) => void) | undefined;
 
   readonly agents: readonly string[];
   private readonly hub: HubOptions;
@@ -213,7 +214,7 @@ export class HubCoordinator {
         }
         const v = this.views.get(batch.agent);
         if (!v || batch.run !== this.run) continue;
-        if (v.add(batch)) this.onBatch?.(batch.agent, batch.records.length);
+        if (v.add(batch)) this.onBatch?.(batch);
       }
     })();
   }
