@@ -55,11 +55,12 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
       config,
       flags,
       exit,
-      ({ signal, progress, onSession, onPhase, history, agent }) =>
+      ({ signal, progress, onSession, onPhase, history, agent, hub }) =>
         runDeploy({
           config,
           command,
           agent,
+          vantages: hub?.vantages(),
           signal,
           history,
           output: {
@@ -105,6 +106,7 @@ async function runReported(
     onPhase: (phase: string) => void;
     history: SessionHistory | undefined;
     agent: string;
+    hub: HubCoordinator | undefined;
   }) => Promise<RunOutcome>,
 ): Promise<void> {
   const agent = agentName(flags.agent);
@@ -126,6 +128,7 @@ async function runReported(
       onPhase: (phase) => hub?.beginPhase(phase),
       history: history?.session,
       agent,
+      hub,
     });
     if (hub) {
       // Budgets and the verdict judge the merged view: every agent's outcomes and this one's.

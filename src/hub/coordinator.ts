@@ -165,6 +165,11 @@ export class HubCoordinator {
     return { phase: this.phase, phaseIndex: this.phaseIndex };
   }
 
+  /** Each agent's live view, for the guard's thresholds. */
+  vantages(): { name: string; source: AgentView }[] {
+    return [...this.views.values()].map((v) => ({ name: v.name, source: v }));
+  }
+
   /** Agents in this run. */
   view(name: string): AgentView | undefined {
     return this.views.get(name);
@@ -190,7 +195,7 @@ export class HubCoordinator {
     const now = Date.now();
     for (const v of this.views.values()) {
       if (v.lost || v.final || now - v.lastHeard < HEARTBEAT_LOST_MS) continue;
-      v.lost = { atMs: v.nowMs, at: new Date(v.lastHeard).toISOString() };
+      v.lost = { atMs: v.nowMsSeen, at: new Date(v.lastHeard).toISOString() };
       this.say(`agent ${v.name}: heartbeat lost since ${v.lost.at}; its vantage is incomplete`);
     }
   }

@@ -148,6 +148,56 @@ describe('zerodown agent + probe --hub: three agents, one coordinator', () => {
     await waitFor('ap back', () => agents.get('ap')!.stderr().includes('waiting for runs'));
   });
 
+  test('run --hub: a breach seen only by agent eu aborts the deploy and rolls back (exit 5)', async () => {
+    const out = join(dir, 'guarded.json');
+    const eu = targets.get('eu')!;
+    const r = await runCli(
+      [
+        'run',
+        '-u',
+        targets.get('hq')!.url('/health'),
+        '--rate',
+        '20',
+        '--warmup',
+        '1s',
+        '--settle',
+        '1s',
+        '--hub',
+        nats.url,
+        '--agents',
+        names.join(','),
+        '--agent',
+        'hq',
+        '--abort-on-downtime',
+        '300ms',
+        '--rollback',
+        'echo rolled back',
+        '--json',
+        out,
+        '--no-progress',
+        '--',
+        'sh',
+        '-c',
+        `curl -s '${eu.controlUrl(503, 1500)}' >/dev/null; sleep 8`,
+      ],
+      { timeoutMs: 40_000 },
+    );
+    assert.equal(r.code, 5, r.stdout + r.stderr);
+    const doc = read(out);
+    assert.equal(doc.guard!.aborted, true);
+    assert.match(
+      doc.guard!.breach!.reason,
+      /^agent eu: \d+ ms of downtime on \/health during the deploy \(max 300 ms\)/,
+    );
+    assert.equal(doc.guard!.rollback!.exitCode, 0);
+    // Aborted well before the 8 s deploy command would have ended.
+    assert.ok(doc.deploy!.durationMs < 4000, `deploy ran ${doc.deploy!.durationMs} ms`);
+    assert.deepEqual(
+      doc.endpoints[0]!.downtime.windows.map((w) => w.agents),
+      [['eu']],
+    );
+  });
+
   test('a hub message naming a target is ignored: the agent probes only its own config', async () => {
     const evil = await FaultServer.start();
     const nc = await connect({ servers: nats.url });
