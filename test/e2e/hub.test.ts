@@ -15,6 +15,7 @@ import { CLI, runCli } from '../helpers/cli.ts';
 import { FaultServer, sleep } from '../helpers/fault-server.ts';
 import { freePort, startNats, type NatsServer } from '../helpers/nats.ts';
 import { startServe } from '../helpers/serve.ts';
+import { makeTestCerts } from '../helpers/tls-certs.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'zerodown-hub-'));
 const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as ResultDocument;
@@ -24,15 +25,18 @@ interface AgentProcess {
   stderr: () => string;
 }
 
-function startAgent(name: string, hub: string, target: FaultServer): AgentProcess {
+function startAgent(
+  name: string,
+  hub: string,
+  target: FaultServer,
+  env: NodeJS.ProcessEnv = {},
+): AgentProcess {
   const config = join(dir, `${name}.yml`);
   writeFileSync(config, `defaults:\n  rate: 20\nendpoints:\n  - url: ${target.url('/health')}\n`);
   const child = spawn(
     process.execPath,
     [CLI, 'agent', '--hub', hub, '--name', name, '-c', config],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
   );
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
@@ -413,6 +417,38 @@ test('the hub restarting mid-run: agents keep their batches and resend them; eac
     for (const a of agents) a.child.kill('SIGKILL');
     await eu!.close();
     await us!.close();
+    await nats.stop();
+  }
+});
+
+test('tls:// hub: an agent trusting the CA (NODE_EXTRA_CA_CERTS) joins over TLS', async () => {
+  const certs = makeTestCerts();
+  writeFileSync(join(certs.dir, 'hub.crt'), certs.valid.cert);
+  writeFileSync(join(certs.dir, 'hub.key'), certs.valid.key);
+  const nats = await startNats(undefined, [
+    '--tls',
+    '--tlscert',
+    join(certs.dir, 'hub.crt'),
+    '--tlskey',
+    join(certs.dir, 'hub.key'),
+  ]);
+  const target = await FaultServer.start();
+  const a = startAgent('tls', `tls://127.0.0.1:${nats.port}`, target, {
+    NODE_EXTRA_CA_CERTS: certs.caFile,
+  });
+  const plain = startAgent('plain', `tls://127.0.0.1:${nats.port}`, target);
+  try {
+    await waitFor('agent connected', () => a.stderr().includes('waiting for runs'), 10_000).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}: ${a.stderr()}`);
+      },
+    );
+    // Without the CA the certificate is not trusted: it keeps retrying and says why.
+    await waitFor('untrusted', () => /not reachable .*certificate/i.test(plain.stderr()), 10_000);
+  } finally {
+    a.child.kill('SIGKILL');
+    plain.child.kill('SIGKILL');
+    await target.close();
     await nats.stop();
   }
 });
