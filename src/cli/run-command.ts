@@ -123,7 +123,10 @@ async function runReported(
       onSession: (s) => {
         session = s;
         progress.attach(s);
-        if (hub) void hub.start(s.phase ?? 'probe');
+        // A failure to read the stream leaves the agents without final data: exit 6, not a crash.
+        hub?.start(s.phase ?? 'probe').catch((err: unknown) => {
+          process.stderr.write(`zerodown: hub: ${(err as Error).message}\n`);
+        });
       },
       onPhase: (phase) => hub?.beginPhase(phase),
       history: history?.session,
