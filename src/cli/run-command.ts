@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { agentName } from '../agent.ts';
 import { formatDuration } from '../config/duration.ts';
-import { ZerodownError } from '../errors.ts';
+import { configError, ZerodownError } from '../errors.ts';
 import type { ZerodownConfig } from '../config/resolve.ts';
 import { renderJson } from '../report/json.ts';
 import type { ProbeSession } from '../session.ts';
@@ -161,11 +161,22 @@ async function joinHub(
   self: string,
 ): Promise<HubCoordinator | undefined> {
   const setup = hubFlags(flags);
-  if (!setup) return undefined;
-  const { agents, timeoutMs } = setup;
+  const agents = setup?.agents ?? [];
   if (agents.includes(self)) {
     throw new ZerodownError('ZD_USAGE', `--agents: ${self} is this process's own name (--agent)`);
   }
+  // A stage judged by vantages that are not there would go unguarded.
+  config.guard.stages?.forEach((stage, i) => {
+    const unknown = (stage.agents ?? []).filter((a) => a !== self && !agents.includes(a));
+    if (unknown.length > 0) {
+      throw configError(
+        `guard.stages[${i}].agents`,
+        `${unknown.join(', ')} is neither in --agents (${agents.join(', ') || 'none'}) nor this process (${self})`,
+      );
+    }
+  });
+  if (!setup) return undefined;
+  const { timeoutMs } = setup;
   const say = (line: string) => process.stderr.write(`zerodown: ${line}\n`);
   const hub = new HubCoordinator(config, setup.hub, agents, say);
   try {

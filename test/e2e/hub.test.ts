@@ -202,6 +202,58 @@ describe('zerodown agent + probe --hub: three agents, one coordinator', () => {
     );
   });
 
+  test('guard.stages[].agents: a stage is judged only by the agents it names', async () => {
+    const eu = targets.get('eu')!;
+    const staged = (judges: string) => {
+      const file = join(dir, `staged-${judges}.yml`);
+      writeFileSync(
+        file,
+        [
+          'defaults:',
+          '  rate: 20',
+          'endpoints:',
+          `  - url: ${targets.get('hq')!.url('/health')}`,
+          'guard:',
+          '  abortOnDowntime: 300ms',
+          '  stages:',
+          '    - name: wave',
+          `      command: "curl -s '${eu.controlUrl(503, 1200)}' >/dev/null; sleep 2.5"`,
+          '      rollback: echo undo',
+          `      agents: [${judges}]`,
+          '',
+        ].join('\n'),
+      );
+      return runCli(
+        [
+          'run',
+          '-c',
+          file,
+          '--warmup',
+          '1s',
+          '--settle',
+          '1s',
+          '--hub',
+          nats.url,
+          '--agents',
+          names.join(','),
+          '--agent',
+          'hq',
+          '--no-progress',
+        ],
+        { timeoutMs: 40_000 },
+      );
+    };
+    const notJudged = await staged('us');
+    // eu's outage is downtime (exit 1) but not a breach of a stage only us judges.
+    assert.equal(notJudged.code, 1, notJudged.stdout + notJudged.stderr);
+    const judged = await staged('eu');
+    assert.equal(judged.code, 5, judged.stdout + judged.stderr);
+    assert.match(judged.stdout, /agent eu: \d+ ms of downtime/);
+    const bad = await staged('mars');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /guard\.stages\[0\]\.agents: mars is neither in --agents/);
+  });
+
   test('a hub message naming a target is ignored: the agent probes only its own config', async () => {
     const evil = await FaultServer.start();
     const nc = await connect({ servers: nats.url });
