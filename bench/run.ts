@@ -4,7 +4,7 @@
  * measured. Every figure is printed as a table and written to bench/results/latest.json.
  *
  * Environment:
- *   BENCH_ONLY=fidelity,maxrate,memory,detection,guard,history,stream   sections (default: all)
+ *   BENCH_ONLY=fidelity,maxrate,memory,detection,guard,history,stream,hub   sections (default: all)
  *   BENCH_MEMORY_MINUTES=10                        length of the memory run
  *   BENCH_FIDELITY_SECONDS=10                      length of each fidelity trial
  *   BENCH_STREAM_SECONDS=10                        length of each probe-stream (--out) trial
@@ -33,6 +33,7 @@ import { renderHistoryBench, runHistoryBench } from './sections/history.ts';
 import { renderFidelity, runFidelity } from './sections/fidelity.ts';
 import { renderMaxRate, runMaxRate } from './sections/maxrate.ts';
 import { renderMemory, runMemory } from './sections/memory.ts';
+import { renderHub, runHub } from './sections/hub.ts';
 import { renderStream, runStream } from './sections/stream.ts';
 
 const SECTIONS = [
@@ -43,6 +44,7 @@ const SECTIONS = [
   'guard',
   'history',
   'stream',
+  'hub',
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -211,6 +213,14 @@ async function main(): Promise<void> {
     timing('stream', t0);
     figures.stream = r;
     log(`\n${renderStream(r)}`);
+  }
+  if (only.has('hub')) {
+    heading('8. Hub: merge overhead of 10 agents x 1000 probes/s');
+    const t0 = performance.now();
+    const r = await runHub(log);
+    timing('hub', t0);
+    figures.hub = r;
+    log(`\n${renderHub(r)}`);
   }
   figures.finishedAt = new Date().toISOString();
   figures.wallSeconds = Math.round((Date.now() - started.getTime()) / 1000);

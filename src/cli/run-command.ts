@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { agentName } from '../agent.ts';
 import { formatDuration } from '../config/duration.ts';
-import { ZerodownError } from '../errors.ts';
+import { configError, ZerodownError } from '../errors.ts';
 import type { ZerodownConfig } from '../config/resolve.ts';
 import { renderJson } from '../report/json.ts';
 import type { ProbeSession } from '../session.ts';
@@ -16,6 +16,9 @@ import { Progress } from './progress.ts';
 import { openRunHistory, recordResult } from './run-history.ts';
 import type { SessionHistory } from '../history/plan.ts';
 import { ProbeStreamWriter } from '../stream/writer.ts';
+import { HubCoordinator } from '../hub/coordinator.ts';
+import { decideOutcome } from '../outcome.ts';
+import { hubFlags } from './options.ts';
 
 /** Registers `run`; `exit` receives the exit code. */
 export function registerRun(program: Command, exit: (code: number) => void): void {
@@ -49,24 +52,31 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
         'run: the config has guard.stages; give no command after --',
       );
     }
-    await runReported(config, flags, exit, ({ signal, progress, onSession, history, agent, out }) =>
-      runDeploy({
-        config,
-        command,
-        agent,
-        signal,
-        history,
-        out,
-        output: {
-          // With `--out -` stdout is the probe stream: the deploy's output goes to stderr.
-          stdout: (chunk) =>
-            progress.write(out?.target === '-' ? process.stderr : process.stdout, chunk),
-          stderr: (chunk) => progress.write(process.stderr, chunk),
-        },
-        onSession,
-        onPhase: (phase) =>
-          progress.note(config.redactor.text(phaseMessage(phase, config, command))),
-      }),
+    await runReported(
+      config,
+      flags,
+      exit,
+      ({ signal, progress, onSession, onPhase, history, agent, out, hub }) =>
+        runDeploy({
+          config,
+          command,
+          agent,
+          vantages: hub?.vantages(),
+          signal,
+          history,
+          out,
+          output: {
+            // With `--out -` stdout is the probe stream: the deploy's output goes to stderr.
+            stdout: (chunk) =>
+              progress.write(out?.target === '-' ? process.stderr : process.stdout, chunk),
+            stderr: (chunk) => progress.write(process.stderr, chunk),
+          },
+          onSession,
+          onPhase: (phase) => {
+            progress.note(config.redactor.text(phaseMessage(phase, config, command)));
+            onPhase(phase);
+          },
+        }),
     );
   });
 }
@@ -97,12 +107,15 @@ async function runReported(
     signal: AbortSignal;
     progress: Progress;
     onSession: (session: ProbeSession) => void;
+    onPhase: (phase: string) => void;
     history: SessionHistory | undefined;
     agent: string;
     out: ProbeStreamWriter | undefined;
+    hub: HubCoordinator | undefined;
   }) => Promise<RunOutcome>,
 ): Promise<void> {
   const agent = agentName(flags.agent);
+  const hub = await joinHub(config, flags, agent);
   // Learned budgets are read before probing: the verdict is judged with them from the start.
   const history = await openRunHistory(config, agent);
   const progress = new Progress(process.stderr, flags.progress !== false);
@@ -110,17 +123,28 @@ async function runReported(
   const { signal, dispose } = interruptSignal();
   let session: ProbeSession | undefined;
   try {
-    const outcome = await start({
+    let outcome = await start({
       signal,
       progress,
       onSession: (s) => {
         session = s;
         progress.attach(s);
+        // A failure to read the stream leaves the agents without final data: exit 6, not a crash.
+        hub?.start(s.phase ?? 'probe').catch((err: unknown) => {
+          process.stderr.write(`zerodown: hub: ${(err as Error).message}\n`);
+        });
       },
+      onPhase: (phase) => hub?.beginPhase(phase),
       history: history?.session,
       agent,
       out,
+      hub,
     });
+    if (hub) {
+      // Budgets and the verdict judge the merged view: every agent's outcomes and this one's.
+      const result = await hub.finish(outcome.result);
+      outcome = { result, exitCode: decideOutcome(result).exitCode };
+    }
     progress.stop();
     // The stream is complete (its end line written) before anything else is reported.
     await out?.close();
@@ -140,7 +164,43 @@ async function runReported(
     progress.stop();
     dispose();
     await out?.close();
+    await hub?.close();
   }
+}
+
+/** With `--hub`: connects and waits for the `--agents` (exit 4 when one does not come). */
+async function joinHub(
+  config: ZerodownConfig,
+  flags: SharedFlags,
+  self: string,
+): Promise<HubCoordinator | undefined> {
+  const setup = hubFlags(flags);
+  const agents = setup?.agents ?? [];
+  if (agents.includes(self)) {
+    throw new ZerodownError('ZD_USAGE', `--agents: ${self} is this process's own name (--agent)`);
+  }
+  // A stage judged by vantages that are not there would go unguarded.
+  config.guard.stages?.forEach((stage, i) => {
+    const unknown = (stage.agents ?? []).filter((a) => a !== self && !agents.includes(a));
+    if (unknown.length > 0) {
+      throw configError(
+        `guard.stages[${i}].agents`,
+        `${unknown.join(', ')} is neither in --agents (${agents.join(', ') || 'none'}) nor this process (${self})`,
+      );
+    }
+  });
+  if (!setup) return undefined;
+  const { timeoutMs } = setup;
+  const say = (line: string) => process.stderr.write(`zerodown: ${line}\n`);
+  const hub = new HubCoordinator(config, setup.hub, agents, say);
+  try {
+    await hub.connect();
+    await hub.waitForAgents(timeoutMs);
+  } catch (err) {
+    await hub.close();
+    throw err;
+  }
+  return hub;
 }
 
 function phaseMessage(phase: string, config: ZerodownConfig, command: string[]): string {

@@ -11,7 +11,7 @@ import type { DeployRecord, GuardRecord, RollbackRecord, StageRecord } from '../
 import type { ProbeSession } from '../session.ts';
 import { aborted, sleep } from '../util/sleep.ts';
 import { compareCanary, type PhaseSampler } from './comparisons.ts';
-import { GuardMonitor, type Breach } from './monitor.ts';
+import { GuardMonitor, type Breach, type GuardedSource } from './monitor.ts';
 import { round3 } from '../analysis/histogram.ts';
 
 /** How the deploy phase ended. */
@@ -26,6 +26,8 @@ interface Step {
   argv: readonly string[];
   rollback: string | undefined;
   bakeMs: number;
+  /** The vantages whose thresholds judge it (a hub's agents, this one's name); undefined: all. */
+  agents: readonly string[] | undefined;
 }
 
 /** Keeps the last `max` characters of what a command printed. */
@@ -47,6 +49,11 @@ export async function runGuardedDeploy(options: {
   guard: GuardRecord;
   /** Present when a canary comparison is configured. */
   sampler: PhaseSampler | undefined;
+  /**
+   * Other vantages judged by the same thresholds (a hub's agents, contract §7): a breach at any
+   * one aborts the deploy, its reason naming the agent.
+   */
+  vantages?: readonly { name: string; source: GuardedSource }[] | undefined;
 }): Promise<GuardedDeployOutcome> {
   const { session, config, output, signal, guard } = options;
   const g = config.guard;
@@ -57,10 +64,28 @@ export async function runGuardedDeploy(options: {
         argv: [s.command],
         rollback: s.rollback,
         bakeMs: s.bake,
+        agents: s.agents,
       }))
-    : [{ name: 'deploy', argv: options.command, rollback: g.rollback, bakeMs: 0 }];
+    : [
+        {
+          name: 'deploy',
+          argv: options.command,
+          rollback: g.rollback,
+          bakeMs: 0,
+          agents: undefined,
+        },
+      ];
   const breachCtl = new AbortController();
   const monitor = new GuardMonitor(session, g.thresholds, (b: Breach) => breachCtl.abort(b));
+  let remoteBreach: Breach | undefined;
+  const remote = (options.vantages ?? []).map(
+    (v) =>
+      new GuardMonitor(v.source, g.thresholds, (b: Breach) => {
+        if (remoteBreach || monitor.breach) return;
+        remoteBreach = { ...b, reason: `agent ${v.name}: ${b.reason}` };
+        breachCtl.abort(remoteBreach);
+      }),
+  );
   const phase = (name: string) => {
     session.beginPhase(name);
     options.onPhase?.(name);
@@ -79,9 +104,17 @@ export async function runGuardedDeploy(options: {
   let interrupted = false;
   let lastExit: DeployExit = { exitCode: 0, signal: null };
   let commandText = steps.map((s) => s.argv.join(' ')).join(' && ');
-  monitor.arm();
+  // Each stage is judged by the vantages it names (all by default); a monitor armed across
+  // stages keeps counting from its first arming, as with one vantage.
+  const judging = (step: Step) => {
+    const judges = (name: string) => step.agents === undefined || step.agents.includes(name);
+    if (judges(session.agent)) monitor.arm();
+    else monitor.disarm();
+    remote.forEach((m, k) => (judges(options.vantages![k]!.name) ? m.arm() : m.disarm()));
+  };
   for (const [i, step] of steps.entries()) {
     const rec = stages[i]!;
+    judging(step);
     phase(staged ? `deploy:${step.name}` : 'deploy');
     rec.startMs = round3(session.nowMs());
     let proc: DeployProcess;
@@ -144,6 +177,7 @@ export async function runGuardedDeploy(options: {
     if (breachCtl.signal.aborted || interrupted) break;
   }
   monitor.disarm();
+  for (const m of remote) m.disarm();
   const deploy: DeployRecord = {
     command: commandText,
     exitCode: lastExit.exitCode,
@@ -154,7 +188,7 @@ export async function runGuardedDeploy(options: {
   if (lastExit.error !== undefined) deploy.error = lastExit.error;
   if (staged) guard.stages = stages;
 
-  const breach = monitor.breach;
+  const breach = monitor.breach ?? remoteBreach;
   if (breach && !interrupted) {
     guard.aborted = true;
     guard.breach = breach;

@@ -17,6 +17,7 @@ import { ProbeSession, type ResultExtras } from '../session.ts';
 import type { ProbeStreamWriter } from '../stream/writer.ts';
 import { formatDuration } from '../config/duration.ts';
 import { writeFileAtomic } from '../util/files.ts';
+import { HubRun, type HubSetup } from './hub-run.ts';
 import { decideStart, type RunState } from './run-lifecycle.ts';
 
 /** How often the current run is flushed to disk (ms). */
@@ -61,6 +62,10 @@ export class RunController {
   private readonly prepare: (() => Promise<SessionHistory | undefined>) | undefined;
   /** `serve --out`: every run's probe stream, one run after another (stream/format.ts). */
   private readonly out: ProbeStreamWriter | undefined;
+  /** `--hub`: runs are coordinated over the hub (hub-run.ts). */
+  private readonly hubSetup: HubSetup | undefined;
+  private readonly dataDir: string | undefined;
+  private hubRun: HubRun | undefined;
 
   constructor(
     config: ZerodownConfig,
@@ -68,13 +73,24 @@ export class RunController {
     options: {
       prepare?: () => Promise<SessionHistory | undefined>;
       out?: ProbeStreamWriter | undefined;
+      hub?: HubSetup | undefined;
     } = {},
   ) {
     this.config = config;
     this.prepare = options.prepare;
     this.out = options.out;
+    this.hubSetup = options.hub;
+    this.dataDir = dataDir;
     this.file = dataDir === undefined ? undefined : join(dataDir, 'current-run.json');
     this.last = this.restore();
+    const saved = this.hubSetup ? HubRun.saved(dataDir) : undefined;
+    if (saved) {
+      this.begin(undefined, saved).catch((err: unknown) => {
+        process.stderr.write(
+          `zerodown serve: cannot resume hub run ${saved.run}: ${(err as Error).message}\n`,
+        );
+      });
+    }
   }
 
   /** The session of the run going on, if any. */
@@ -132,7 +148,10 @@ export class RunController {
   }
 
   /** Ends the run going on, if any (superseded by `name`), then starts the run `name`. */
-  private begin(name: string | undefined): Promise<ProbeSession> {
+  private begin(
+    name: string | undefined,
+    resume?: ReturnType<typeof HubRun.saved>,
+  ): Promise<ProbeSession> {
     const superseded = this.session?.running ? this.runName : undefined;
     const promise = (async () => {
       if (superseded !== undefined) {
@@ -140,6 +159,9 @@ export class RunController {
           `zerodown serve: run ${superseded} superseded by run ${name}: ending it (interrupted)\n`,
         );
         await this.endCurrent({ interrupted: true, endedBy: 'superseded' });
+      }
+      if (this.hubSetup) {
+        this.hubRun = await HubRun.open(this.config, this.hubSetup, this.dataDir, resume);
       }
       const session = new ProbeSession(this.config, await this.prepare?.());
       session.onOutcome((o) => {
@@ -190,6 +212,7 @@ export class RunController {
   phase(name: string): void {
     if (!this.current) throw noRunGoing(this.last);
     this.current.beginPhase(name);
+    this.hubRun?.phase(name);
     this.cached = undefined;
   }
 
@@ -250,8 +273,12 @@ export class RunController {
     const name = this.runName;
     this.stopping = (async () => {
       await session.stop();
-      const doc = session.result({ ...extras, name });
-      this.out?.end(doc);
+      // The stream holds this server's own probes: its end line closes them, hub or not.
+      const own = session.result({ ...extras, name });
+      this.out?.end(own);
+      const hub = this.hubRun;
+      this.hubRun = undefined;
+      const doc = hub ? await hub.finish(name, extras.interrupted === true) : own;
       this.last = doc;
       this.cached = undefined;
       this.write(doc);
@@ -280,7 +307,7 @@ export class RunController {
     if (!s) return this.last;
     const now = performance.now();
     if (this.cached && now - this.cached.at < CACHE_MS) return this.cached.doc;
-    const doc = s.result({ name: this.runName });
+    const doc = this.live(s);
     this.cached = { at: now, doc };
     return doc;
   }
@@ -314,9 +341,14 @@ export class RunController {
   private flush(): void {
     const s = this.current;
     if (!s) return;
-    const doc = s.result({ name: this.runName });
+    const doc = this.live(s);
     this.cached = { at: performance.now(), doc };
     this.write(doc);
+  }
+
+  /** The current run's live document: the merged view of the agents with a hub. */
+  private live(s: ProbeSession = this.current!): ResultDocument {
+    return this.hubRun ? this.hubRun.stats(this.runName) : s.result({ name: this.runName });
   }
 
   /**
