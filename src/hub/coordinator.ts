@@ -43,6 +43,8 @@ export class HubCoordinator {
   private ticker: NodeJS.Timeout | undefined;
   private hb: Subscription | undefined;
   private stopReading: (() => void) | undefined;
+  /** This coordinator has lost the hub itself: the agents' silence is not theirs. */
+  private hubLost = false;
   /** Called with each batch counted (the first time it arrives): the benchmark's view. */
   onBatch: ((batch: Batch) => void) | undefined;
 
@@ -83,6 +85,26 @@ export class HubCoordinator {
       },
     });
     this.ticker = setInterval(() => this.tick(), CONTROL_EVERY_MS);
+    void this.followStatus(nc);
+  }
+
+  /**
+   * While this coordinator is cut off from the hub it hears no heartbeat from anyone, through no
+   * fault of the agents: losses are not judged then, and on reconnecting every agent still in the
+   * run gets a fresh {@link HEARTBEAT_LOST_MS} to be heard again (their batches were buffered and
+   * come in; one that really died meanwhile is lost 3 s later).
+   */
+  private async followStatus(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') this.hubLost = true;
+      if (s.type === 'reconnect') {
+        this.hubLost = false;
+        const now = Date.now();
+        for (const v of this.views.values()) {
+          if (!v.lost && v.lastHeard > 0) v.lastHeard = Math.max(v.lastHeard, now);
+        }
+      }
+    }
   }
 
   /** Resolves once every agent has a heartbeat; `ZD_AGENTS_MISSING` (exit 4) after `timeoutMs`. */
@@ -191,7 +213,7 @@ export class HubCoordinator {
 
   /** An agent whose heartbeat stopped for 3 s during the run is lost, for good. */
   private checkLost(): void {
-    if (this.state === 'waiting') return;
+    if (this.state === 'waiting' || this.hubLost) return;
     const now = Date.now();
     for (const v of this.views.values()) {
       if (v.lost || v.final || now - v.lastHeard < HEARTBEAT_LOST_MS) continue;
