@@ -35,4 +35,6 @@ export interface ProbeOutcome {
    * connection). Not part of the probe record (record.ts): results rebuilt from records have none.
    */
   certificate?: CertificateFacts | undefined;
+  /** ws://: the close code of a drop of its connection, on the first probe after it. */
+  closeCode?: number | undefined;
 }
