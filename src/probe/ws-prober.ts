@@ -73,7 +73,8 @@ export class WsProber implements Prober {
 
   /** Checks lane `seq % N` for `probe`. */
   send(probe: InflightProbe): void {
-    const lane = this.lanes[probe.seq % this.lanes.length]!;
+    // Primers (seq -1, before time zero) check the first lane.
+    const lane = this.lanes[Math.max(0, probe.seq) % this.lanes.length]!;
     const closeCode = lane.closeCode;
     lane.closeCode = undefined;
     const finish = (ok: boolean, code: string) => {
