@@ -155,7 +155,9 @@ export class WsProber implements Prober {
       socket.on('pong', () => lane.waiters.shift()?.({ ok: true, code: 'ws:pong' }));
       socket.on('message', (data) => {
         const expect = this.endpoint.ws?.expect;
-        const text = Buffer.isBuffer(data) ? data.toString('utf8') : String(data);
+        const text = Buffer.isBuffer(data)
+          ? data.toString('utf8')
+          : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
         const ok = expect === undefined || text.includes(expect);
         lane.waiters.shift()?.({ ok, code: ok ? 'ws:message' : 'ws:unexpected-message' });
       });

@@ -55,7 +55,7 @@ class EchoServer {
         if (!this.frozen) ws.pong(data);
       });
       ws.on('message', (data) => {
-        if (!this.frozen) ws.send(`echo:${String(data)}`);
+        if (!this.frozen) ws.send(`echo:${(data as Buffer).toString('utf8')}`);
       });
     });
     await new Promise<void>((resolve, reject) => {
