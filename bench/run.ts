@@ -4,7 +4,7 @@
  * measured. Every figure is printed as a table and written to bench/results/latest.json.
  *
  * Environment:
- *   BENCH_ONLY=fidelity,maxrate,memory,detection,guard,history   sections to run (default: all)
+ *   BENCH_ONLY=fidelity,maxrate,memory,detection,guard,history,kinds   sections to run (default: all)
  *   BENCH_MEMORY_MINUTES=10                        length of the memory run
  *   BENCH_FIDELITY_SECONDS=10                      length of each fidelity trial
  *
@@ -31,9 +31,18 @@ import { renderGuard, runGuard } from './sections/guard.ts';
 import { renderHistoryBench, runHistoryBench } from './sections/history.ts';
 import { renderFidelity, runFidelity } from './sections/fidelity.ts';
 import { renderMaxRate, runMaxRate } from './sections/maxrate.ts';
+import { renderKinds, runKinds } from './sections/kinds.ts';
 import { renderMemory, runMemory } from './sections/memory.ts';
 
-const SECTIONS = ['fidelity', 'maxrate', 'memory', 'detection', 'guard', 'history'] as const;
+const SECTIONS = [
+  'fidelity',
+  'maxrate',
+  'memory',
+  'detection',
+  'guard',
+  'history',
+  'kinds',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 const only = parseOnly(process.env.BENCH_ONLY);
@@ -191,6 +200,14 @@ async function main(): Promise<void> {
     timing('history', t0);
     figures.history = r;
     log(`\n${renderHistoryBench(r)}`);
+  }
+  if (only.has('kinds')) {
+    heading('7. Probe cost per kind at 1000 probes/s; highest gRPC health rate');
+    const t0 = performance.now();
+    const r = await runKinds(log);
+    timing('kinds', t0);
+    figures.kinds = r;
+    log(`\n${renderKinds(r)}`);
   }
   figures.finishedAt = new Date().toISOString();
   figures.wallSeconds = Math.round((Date.now() - started.getTime()) / 1000);
