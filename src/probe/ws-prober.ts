@@ -129,6 +129,8 @@ export class WsProber implements Prober {
       headers: e.headers,
       handshakeTimeout: e.timeoutMs,
       perMessageDeflate: false,
+      // A hostile server cannot make zerodown buffer more than this per message.
+      maxPayload: 1 << 20,
       ...(e.tls === undefined
         ? {}
         : {
