@@ -20,6 +20,8 @@ import { classifyError } from './classify.ts';
 import type { InflightProbe, ProbeResult } from './inflight.ts';
 import type { Prober } from './prober.ts';
 import { tlsConnectOptions } from './tls.ts';
+import { certificateFacts, type CertificateFacts } from './certificates.ts';
+import type { TLSSocket } from 'node:tls';
 
 /** Close codes of a connection closed on purpose (normal, going away): a drain, not a fault. */
 export const GRACEFUL_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001]);
@@ -46,6 +48,8 @@ interface Lane {
   closeCode: number | undefined;
   /** Pings or messages sent and not yet answered, oldest first. */
   waiters: Waiter[];
+  /** wss://: the server certificate of the open connection, recorded with each of its probes. */
+  certificate: CertificateFacts | undefined;
 }
 
 /** Sends one `ws://` endpoint's probes over its held-open connections. */
@@ -67,6 +71,7 @@ export class WsProber implements Prober {
       connecting: undefined,
       closeCode: undefined,
       waiters: [],
+      certificate: undefined,
     }));
     for (const lane of this.lanes) lane.connecting = this.connect(lane);
   }
@@ -87,7 +92,8 @@ export class WsProber implements Prober {
     }
     void this.check(lane, probe).then((r) => {
       const endMs = this.now();
-      probe.complete(this.result(r.ok, r.code, r.closeCode ?? closeCode), endMs);
+      const cert = r.ok ? lane.certificate : undefined;
+      probe.complete(this.result(r.ok, r.code, r.closeCode ?? closeCode, cert), endMs);
     });
   }
 
@@ -149,6 +155,13 @@ export class WsProber implements Prober {
       socket.on('error', (err) => {
         failure ??= classifyError(err);
       });
+      socket.once('upgrade', (res) => {
+        const tlsSocket = res.socket as TLSSocket;
+        lane.certificate =
+          typeof tlsSocket.getPeerCertificate === 'function'
+            ? certificateFacts(tlsSocket.getPeerCertificate())
+            : undefined;
+      });
       socket.once('open', () => {
         lane.open = true;
         lane.connecting = undefined;
@@ -198,7 +211,12 @@ export class WsProber implements Prober {
     });
   }
 
-  private result(ok: boolean, code: string, closeCode: number | undefined): ProbeResult {
+  private result(
+    ok: boolean,
+    code: string,
+    closeCode: number | undefined,
+    certificate?: CertificateFacts,
+  ): ProbeResult {
     return {
       ok,
       code,
@@ -207,6 +225,7 @@ export class WsProber implements Prober {
       version: undefined,
       clientSide: CLIENT_SIDE.has(code),
       protocol: 'ws',
+      certificate,
       ...(closeCode === undefined ? {} : { closeCode }),
     };
   }

@@ -1,9 +1,10 @@
 /**
  * `grpcs://` and `wss://` use the endpoint's `tls:` options (probe/tls.ts): a server certificate
  * signed by the CA in `tls.ca` verifies; without it every probe fails (`grpc:UNAVAILABLE`, the
- * certificate's code for wss); `tls.insecure` accepts it.
+ * certificate's code for wss); `tls.insecure` accepts it. wss records the server certificate.
  */
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { createServer } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
@@ -64,6 +65,11 @@ describe('grpcs:// and wss:// with tls:', { skip: haveOpenssl() ? false : 'needs
     const url = `wss://127.0.0.1:${wsPort}/`;
     const ok = await probe(url, { tls: { ca: certs.caFile }, connections: 2 });
     assert.deepEqual(ok.statusCodes, { 'ws:open': ok.totalRequests });
+    assert.equal(
+      ok.certificates?.[0]?.fingerprint256,
+      new X509Certificate(certs.valid.cert).fingerprint256,
+    );
+    assert.equal(ok.certificates?.[0]?.probes, ok.totalRequests);
     const bad = await probe(url, {});
     const codes = Object.keys(bad.errorCodes);
     assert.equal(bad.totalErrors, bad.totalRequests);
