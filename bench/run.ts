@@ -4,7 +4,7 @@
  * measured. Every figure is printed as a table and written to bench/results/latest.json.
  *
  * Environment:
- *   BENCH_ONLY=fidelity,maxrate,memory,detection,guard,history,stream,hub   sections (default: all)
+ *   BENCH_ONLY=fidelity,maxrate,memory,detection,guard,history,stream,hub,kinds   sections (default: all)
  *   BENCH_MEMORY_MINUTES=10                        length of the memory run
  *   BENCH_FIDELITY_SECONDS=10                      length of each fidelity trial
  *   BENCH_STREAM_SECONDS=10                        length of each probe-stream (--out) trial
@@ -32,6 +32,7 @@ import { renderGuard, runGuard } from './sections/guard.ts';
 import { renderHistoryBench, runHistoryBench } from './sections/history.ts';
 import { renderFidelity, runFidelity } from './sections/fidelity.ts';
 import { renderMaxRate, runMaxRate } from './sections/maxrate.ts';
+import { renderKinds, runKinds } from './sections/kinds.ts';
 import { renderMemory, runMemory } from './sections/memory.ts';
 import { renderHub, runHub } from './sections/hub.ts';
 import { renderStream, runStream } from './sections/stream.ts';
@@ -45,6 +46,7 @@ const SECTIONS = [
   'history',
   'stream',
   'hub',
+  'kinds',
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -221,6 +223,14 @@ async function main(): Promise<void> {
     timing('hub', t0);
     figures.hub = r;
     log(`\n${renderHub(r)}`);
+  }
+  if (only.has('kinds')) {
+    heading('9. Probe cost per kind at 1000 probes/s; highest gRPC health rate');
+    const t0 = performance.now();
+    const r = await runKinds(log);
+    timing('kinds', t0);
+    figures.kinds = r;
+    log(`\n${renderKinds(r)}`);
   }
   figures.finishedAt = new Date().toISOString();
   figures.wallSeconds = Math.round((Date.now() - started.getTime()) / 1000);

@@ -128,6 +128,21 @@ export interface FlipFlops {
   lastMs: number | null;
 }
 
+/** One held-open `ws://` connection over the run, from the probes that checked it. */
+export interface ConnectionLane {
+  lane: number;
+  probes: number;
+  failures: number;
+  /** Closes that were not a drain: abnormal codes (1006…), or 1000/1001 without a reconnect in time. */
+  drops: number;
+  /** Closed gracefully (1000/1001) and reconnected before the next check's deadline: no downtime. */
+  drained: number;
+  /** Every close seen, by code. */
+  closeCodes: Record<string, number>;
+  /** Windows of this connection alone (its probes in order). */
+  windows: DowntimeWindow[];
+}
+
 export interface EndpointResult {
   name: string;
   url: string;
@@ -168,6 +183,11 @@ export interface EndpointResult {
   flipFlops?: FlipFlops;
   /** Probes by the protocol that answered (`http/1.1`, `h2`, `tcp`, `tls`…), when known. */
   protocols?: Record<string, number>;
+  /**
+   * `ws://` endpoints (contract §9): each held-open connection ("lane"; probe `seq` checks lane
+   * `seq % connections`) with its drops, drained closes and its own windows.
+   */
+  connections?: ConnectionLane[];
   /** TLS endpoints: the server certificates seen, in order of first appearance (contract §9). */
   certificates?: CertificateSeen[];
   /** With `budget.learn` (contract §8): the budget this endpoint was judged against, and whence. */

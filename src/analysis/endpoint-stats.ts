@@ -3,9 +3,11 @@
  * order out, into the histogram, timeline, windows and version accumulators. The same object
  * serves the live `/stats` and the final report.
  */
-import type { EndpointConfig } from '../config/resolve.ts';
+import type { EndpointConfig, WsConfig } from '../config/resolve.ts';
 import type { ProbeOutcome } from '../probe/outcome.ts';
+import { GRACEFUL_CLOSE_CODES } from '../probe/ws-prober.ts';
 import type {
+  ConnectionLane,
   DowntimeWindow,
   EndpointResult,
   EngineStall,
@@ -28,7 +30,10 @@ import { DowntimeDetector } from './windows.ts';
 export type EndpointIdentity = Pick<
   EndpointConfig,
   'name' | 'displayUrl' | 'method' | 'rate' | 'connection' | 'versionHeader' | 'versionJson'
->;
+> & {
+  /** ws://: how many connections are held open (each has its lane of facts). */
+  readonly ws?: Pick<WsConfig, 'connections'> | undefined;
+};
 
 /** The accumulators of one endpoint. */
 export class EndpointStats {
@@ -42,6 +47,8 @@ export class EndpointStats {
   private readonly statusCodes: Record<string, number> = {};
   private readonly protocols: Record<string, number> = {};
   private readonly certificates = new CertificateTracker();
+  /** ws://: each held-open connection's facts and windows, by lane (`seq % connections`). */
+  private readonly lanes: { lane: ConnectionLane; detector: DowntimeDetector }[];
   private requests = 0;
   private errors = 0;
   private retries = 0;
@@ -54,6 +61,10 @@ export class EndpointStats {
   constructor(config: EndpointIdentity) {
     this.config = config;
     this.reorder = new SequenceReorderer((o) => this.addInOrder(o));
+    this.lanes = Array.from({ length: config.ws?.connections ?? 0 }, (_, lane) => ({
+      lane: { lane, probes: 0, failures: 0, drops: 0, drained: 0, closeCodes: {}, windows: [] },
+      detector: new DowntimeDetector(),
+    }));
   }
 
   /** Adds an outcome in any order. */
@@ -115,6 +126,20 @@ export class EndpointStats {
     if (o.protocol !== undefined)
       this.protocols[o.protocol] = (this.protocols[o.protocol] ?? 0) + 1;
     if (o.certificate !== undefined) this.certificates.add(o.certificate, o.scheduledMs);
+    if (this.lanes.length > 0) this.addToLane(o);
+  }
+
+  /** A ws:// probe: its lane's counts, close and window. */
+  private addToLane(o: ProbeOutcome): void {
+    const { lane, detector } = this.lanes[o.seq % this.lanes.length]!;
+    lane.probes++;
+    if (!o.ok) lane.failures++;
+    detector.add(o);
+    if (o.closeCode === undefined) return;
+    const key = String(o.closeCode);
+    lane.closeCodes[key] = (lane.closeCodes[key] ?? 0) + 1;
+    if (o.ok && GRACEFUL_CLOSE_CODES.has(o.closeCode)) lane.drained++;
+    else lane.drops++;
   }
 
   /** The endpoint's part of the result document, as of now. */
@@ -170,6 +195,13 @@ export class EndpointStats {
       histogram: this.histogram.encode(),
     };
     if (Object.keys(this.protocols).length > 0) result.protocols = { ...this.protocols };
+    if (this.lanes.length > 0) {
+      result.connections = this.lanes.map(({ lane, detector }) => ({
+        ...lane,
+        closeCodes: { ...lane.closeCodes },
+        windows: detector.windows(),
+      }));
+    }
     if (this.certificates.size > 0) result.certificates = this.certificates.certificates();
     if (ctx.budget.source) result.budgetSource = ctx.budget.source;
     if (ctx.history) result.history = [...ctx.history];

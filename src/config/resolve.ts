@@ -44,7 +44,7 @@ export interface JsonCheck {
 }
 
 /** How an endpoint is probed, from its URL's scheme (contract §9). */
-export type ProbeKind = 'http' | 'tcp';
+export type ProbeKind = 'http' | 'tcp' | 'grpc' | 'ws';
 
 /**
  * TLS settings of an endpoint that speaks TLS (`https://`, `tcp://` with `tls:`); probe/tls.ts
@@ -87,6 +87,21 @@ export interface EndpointConfig {
   readonly http2?: boolean | undefined;
   /** TLS settings when the endpoint speaks TLS; undefined: it does not (`http://`, plain `tcp://`). */
   readonly tls?: TlsConfig | undefined;
+  /** `grpc://`, `grpcs://`: the service `Health/Check` asks about (`""`: the whole server). */
+  readonly grpc?: { readonly service: string } | undefined;
+  /** `ws://`, `wss://`: connections held open and how a probe checks one (contract §9). */
+  readonly ws?: WsConfig | undefined;
+}
+
+/** A `ws://` endpoint's connections and liveness check. */
+export interface WsConfig {
+  /** Connections held open; probe `seq` checks connection `seq % connections`. */
+  readonly connections: number;
+  /** Send a ping; the probe succeeds on its pong. */
+  readonly ping: boolean;
+  /** Send this text message; the probe succeeds on the next message (containing `expect`). */
+  readonly send: string | undefined;
+  readonly expect: string | undefined;
 }
 
 /** Everything a run needs, fully resolved and frozen. */
@@ -317,7 +332,8 @@ function resolveEndpoint(
 ): Mutable<EndpointConfig> {
   const url = resolveUrl(e.url, baseUrl, `${field}.url`);
   const kind = kindOf(url);
-  if (kind === 'tcp') checkTcpKeys(e, o, field);
+  if (kind !== 'http') checkNonHttpKeys(e, o, field, kind);
+  checkKindKeys(e, field, kind);
   const timeoutMs = o.timeoutMs ?? e.timeout ?? d.timeout ?? DEFAULTS.timeoutMs;
   if (timeoutMs <= 0) throw configError(`${field}.timeout`, 'must be more than 0');
   if (timeoutMs > MAX_TIMEOUT_MS) throw configError(`${field}.timeout`, 'at most 10m');
@@ -340,17 +356,21 @@ function resolveEndpoint(
     kind,
     url,
     displayUrl: url,
-    // A tcp probe sends no request; reports show `TCP tcp://host:port`.
+    // A tcp/grpc/ws probe sends no HTTP request; reports show `TCP tcp://host:port`.
     method:
-      kind === 'tcp'
-        ? 'TCP'
-        : (o.method ?? e.method ?? d.method ?? (body === undefined ? 'GET' : 'POST')),
+      kind === 'http'
+        ? (o.method ?? e.method ?? d.method ?? (body === undefined ? 'GET' : 'POST'))
+        : kind.toUpperCase(),
     headers,
     body,
     rate: o.rate ?? e.rate ?? d.rate ?? DEFAULTS.rate,
     timeoutMs,
     connection:
-      kind === 'tcp' ? 'fresh' : (o.connection ?? e.connection ?? d.connection ?? 'keepalive'),
+      kind === 'tcp'
+        ? 'fresh'
+        : kind !== 'http'
+          ? 'keepalive'
+          : (o.connection ?? e.connection ?? d.connection ?? 'keepalive'),
     maxRedirects: e.maxRedirects ?? d.maxRedirects ?? 0,
     expect: {
       status: o.expectStatus ?? expect.status ?? DEFAULTS.status,
@@ -363,32 +383,78 @@ function resolveEndpoint(
     versionJson: version?.json,
     http2: resolveHttp2(e, d, url, field),
     tls: resolveTls(e.tls, d.tls, url, field, readFile),
+    grpc: kind === 'grpc' ? { service: e.grpc?.service ?? '' } : undefined,
+    ws: kind === 'ws' ? resolveWs(e, field) : undefined,
   };
+}
+
+/** A `ws://` endpoint's settings: one connection and no message unless configured. */
+function resolveWs(e: RawEndpoint, field: string): WsConfig {
+  const ws = e.ws ?? {};
+  if (ws.expect !== undefined && ws.send === undefined) {
+    throw configError(`${field}.ws.expect`, 'needs ws.send: the message whose answer it checks');
+  }
+  if (ws.ping === true && ws.send !== undefined) {
+    throw configError(`${field}.ws.send`, 'choose one check: ws.ping or ws.send');
+  }
+  return Object.freeze({
+    connections: e.connections ?? 1,
+    ping: ws.ping ?? false,
+    send: ws.send,
+    expect: ws.expect,
+  });
+}
+
+/** Keys of one kind given to another: a config error naming the key. */
+function checkKindKeys(e: RawEndpoint, field: string, kind: ProbeKind): void {
+  if (kind !== 'grpc' && e.grpc !== undefined) {
+    throw configError(`${field}.grpc`, 'only for grpc:// and grpcs:// URLs');
+  }
+  for (const key of ['connections', 'ws'] as const) {
+    if (kind !== 'ws' && e[key] !== undefined) {
+      throw configError(`${field}.${key}`, 'only for ws:// and wss:// URLs');
+    }
+  }
 }
 
 /** The probe kind a (resolved, absolute) URL's scheme asks for. */
 function kindOf(url: string): ProbeKind {
-  return new URL(url).protocol === 'tcp:' ? 'tcp' : 'http';
+  return KIND_OF_SCHEME[new URL(url).protocol] ?? 'http';
 }
 
-/** HTTP settings a `tcp://` endpoint cannot use: a config error naming the first one given. */
-function checkTcpKeys(e: RawEndpoint, o: ConfigOverrides, field: string): void {
+const KIND_OF_SCHEME: Readonly<Record<string, ProbeKind>> = {
+  'tcp:': 'tcp',
+  'grpc:': 'grpc',
+  'grpcs:': 'grpc',
+  'ws:': 'ws',
+  'wss:': 'ws',
+};
+
+/**
+ * HTTP settings a tcp/grpc/ws endpoint cannot use: a config error naming the first one given.
+ * A WebSocket upgrade is an HTTP request, so `ws://` keeps `headers`.
+ */
+function checkNonHttpKeys(e: RawEndpoint, o: ConfigOverrides, field: string, kind: ProbeKind) {
+  const what = `not used by ${kind}:// probes`;
   const httpOnly = ['method', 'headers', 'body', 'maxRedirects', 'version', 'http2'] as const;
   for (const key of httpOnly) {
-    if (e[key] !== undefined) throw configError(`${field}.${key}`, 'not used by tcp:// probes');
+    if (kind === 'ws' && key === 'headers') continue;
+    if (e[key] !== undefined) throw configError(`${field}.${key}`, what);
   }
   for (const key of ['status', 'bodyContains', 'headers', 'json'] as const) {
-    if (e.expect?.[key] !== undefined) {
-      throw configError(`${field}.expect.${key}`, 'not used by tcp:// probes');
-    }
+    if (e.expect?.[key] !== undefined) throw configError(`${field}.expect.${key}`, what);
   }
-  if (e.connection === 'keepalive') {
+  if (kind === 'tcp' && e.connection === 'keepalive') {
     throw configError(`${field}.connection`, 'a tcp:// probe opens a new connection every time');
+  }
+  if (kind !== 'tcp' && e.connection !== undefined) {
+    throw configError(`${field}.connection`, `a ${kind}:// endpoint keeps its connections open`);
   }
   const flags = { method: '-X', headers: '-H', body: '--body', expectStatus: '--expect-status' };
   for (const [key, flag] of Object.entries(flags)) {
+    if (kind === 'ws' && key === 'headers') continue;
     if (o[key as keyof typeof flags] !== undefined) {
-      throw configError(flag, `not used by tcp:// probes (${field}.url)`);
+      throw configError(flag, `${what} (${field}.url)`);
     }
   }
 }
@@ -418,12 +484,14 @@ function resolveTls(
   const scheme = new URL(url).protocol;
   // On tcp://: the endpoint's own `tls:` (true or options), else the defaults' `tls: true`.
   const tcpTls = own === undefined ? defaults === true : own !== false;
-  const wanted = scheme === 'https:' || (scheme === 'tcp:' && tcpTls);
-  if (scheme === 'http:' && own !== undefined && own !== false) {
-    throw configError(`${field}.tls`, 'http:// does not use TLS: use an https:// URL');
+  const secure = SECURE_OF_PLAIN[scheme];
+  const always = Object.values(SECURE_OF_PLAIN).includes(scheme);
+  const wanted = always || (scheme === 'tcp:' && tcpTls);
+  if (secure !== undefined && own !== undefined && own !== false) {
+    throw configError(`${field}.tls`, `${scheme}// does not use TLS: use a ${secure}// URL`);
   }
-  if (scheme === 'https:' && own === false) {
-    throw configError(`${field}.tls`, 'https:// always uses TLS');
+  if (always && own === false) {
+    throw configError(`${field}.tls`, `${scheme}// always uses TLS`);
   }
   if (!wanted) return undefined;
   const ownOptions = typeof own === 'object' ? own : {};
@@ -435,6 +503,13 @@ function resolveTls(
     serverName: options.serverName,
   });
 }
+
+/** The TLS scheme of each plain one (tcp:// turns TLS on with `tls:` instead). */
+const SECURE_OF_PLAIN: Readonly<Record<string, string>> = {
+  'http:': 'https:',
+  'grpc:': 'grpcs:',
+  'ws:': 'wss:',
+};
 
 /** Reads a CA file: PEM text with at least one certificate, else a config error on `field`. */
 function readCa(path: string, field: string, readFile: ReadFile): string {
@@ -476,10 +551,12 @@ function resolveUrl(text: string, baseUrl: string | undefined, field: string): s
   const absolute = parseHttpUrl(text);
   if (absolute) return absolute.href;
   if (/^tcp:/i.test(text)) return checkTcpUrl(text, field);
+  if (/^grpcs?:/i.test(text)) return checkGrpcUrl(text, field);
+  if (/^wss?:/i.test(text)) return checkWsUrl(text, field);
   if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
     throw configError(
       field,
-      `only http, https and tcp URLs can be probed: ${JSON.stringify(text)}`,
+      `only http, https, tcp, grpc, grpcs, ws and wss URLs can be probed: ${JSON.stringify(text)}`,
     );
   }
   if (baseUrl === undefined) {
@@ -503,6 +580,34 @@ function checkTcpUrl(text: string, field: string): string {
   return `tcp://${url.host}`;
 }
 
+/** `grpc://host:port` (`grpcs://` may leave the port, 443): no path, query or credentials. */
+function checkGrpcUrl(text: string, field: string): string {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  const bad = (why: string) =>
+    configError(
+      field,
+      `expected grpc://host:port or grpcs://host[:port] (${why}): ${JSON.stringify(text)}`,
+    );
+  if (!url || url.hostname === '') throw bad('no host');
+  if (url.port === '' && url.protocol === 'grpc:') throw bad('no port');
+  if (url.username !== '' || url.password !== '') throw bad('no user-info');
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
+    throw bad('no path or query: the service goes in grpc.service');
+  }
+  return `${url.protocol}//${url.host}`;
+}
+
+/** `ws://host[:port]/path?query`: no credentials (send them in `headers`). */
+function checkWsUrl(text: string, field: string): string {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  const bad = (why: string) =>
+    configError(field, `expected ws(s)://host/path (${why}): ${JSON.stringify(text)}`);
+  if (!url || url.hostname === '') throw bad('no host');
+  if (url.username !== '' || url.password !== '') throw bad('no user-info: use headers');
+  if (url.hash !== '') throw bad('no #fragment');
+  return url.href;
+}
+
 function parseHttpUrl(text: string): URL | undefined {
   if (!URL.canParse(text)) return undefined;
   const url = new URL(text);
@@ -513,7 +618,7 @@ function parseHttpUrl(text: string): URL | undefined {
 function assignNames(endpoints: Mutable<EndpointConfig>[], entries: { field: string }[]): void {
   const byPath = new Map<string, number>();
   for (const e of endpoints) {
-    if (!e.name && e.kind === 'tcp') e.name = e.url;
+    if (!e.name && (e.kind === 'tcp' || e.kind === 'grpc')) e.name = e.url;
     if (!e.name) {
       const path = new URL(e.url).pathname;
       byPath.set(path, (byPath.get(path) ?? 0) + 1);

@@ -89,6 +89,27 @@ const endpointSchema = endpointDefaultsSchema.extend({
     })
     .optional(),
   budget: endpointBudgetSchema.optional(),
+  /** `grpc://`, `grpcs://`: the service asked about in `grpc.health.v1.Health/Check`. */
+  grpc: z
+    .strictObject({
+      service: z.string({ error: 'expected a service name ("" is the whole server)' }),
+    })
+    .optional(),
+  /** `ws://`, `wss://`: WebSocket connections held open, each probe checks one in turn. */
+  connections: z
+    .number({ error: 'expected a number of connections' })
+    .int('must be a whole number')
+    .min(1, 'must be 1 or more')
+    .max(1000, 'at most 1000')
+    .optional(),
+  /** `ws://`, `wss://`: how a probe checks its connection is alive (ping, or a message echoed). */
+  ws: z
+    .strictObject({
+      ping: z.boolean({ error: 'expected true or false' }).optional(),
+      send: z.string({ error: 'expected the text message to send' }).optional(),
+      expect: z.string({ error: 'expected the text the answer must contain' }).optional(),
+    })
+    .optional(),
 });
 
 /** When a notification goes out: only when the run did not pass (any exit code but 0), or always. */

@@ -345,6 +345,7 @@ export class ProbeEngine {
         version: r.version,
         protocol: r.protocol,
         certificate: r.certificate,
+        ...(r.closeCode === undefined ? {} : { closeCode: r.closeCode }),
       });
     }
     if (this.stopAtMs !== Infinity) this.checkDrained();

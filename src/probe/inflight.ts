@@ -22,6 +22,8 @@ export interface ProbeResult {
   protocol?: string | undefined;
   /** The server certificate of the TLS connection it went over, when there was one. */
   certificate?: CertificateFacts | undefined;
+  /** ws://: the close code of a drop of this probe's connection, on the first probe after it. */
+  closeCode?: number | undefined;
 }
 
 /** One probe in flight; the engine owns its deadline and calls `expire()` at it. */

@@ -32,7 +32,9 @@ export interface ProbeOutcome {
   protocol: string | undefined;
   /**
    * The server certificate of the TLS connection it went over (shared by every probe on that
-   * connection). Not part of the probe record (record.ts): results rebuilt from records have none.
+   * connection). Carried whole by the probe record (record.ts).
    */
   certificate?: CertificateFacts | undefined;
+  /** ws://: the close code of a drop of its connection, on the first probe after it. */
+  closeCode?: number | undefined;
 }

@@ -6,7 +6,9 @@
 import type { EndpointConfig } from '../config/resolve.ts';
 import { HttpProber } from './http-prober.ts';
 import type { InflightProbe } from './inflight.ts';
+import { GrpcProber } from './grpc-prober.ts';
 import { TcpProber } from './tcp-prober.ts';
+import { WsProber } from './ws-prober.ts';
 
 /** Sends one endpoint's probes. */
 export interface Prober {
@@ -32,5 +34,9 @@ export function createProber(
       return new HttpProber(endpoint, now, onHeldBack);
     case 'tcp':
       return new TcpProber(endpoint, now);
+    case 'grpc':
+      return new GrpcProber(endpoint, now);
+    case 'ws':
+      return new WsProber(endpoint, now);
   }
 }

@@ -38,6 +38,8 @@ export interface ProbeRecord {
    * or resent batch never leaves a fingerprint without its facts.
    */
   certificate?: CertificateFacts;
+  /** ws://: the close code of its connection's drop, on the first probe after it. */
+  closeCode?: number;
 }
 
 /** The record of an outcome of endpoint `endpointName`, sent from vantage `agent`. */
@@ -63,6 +65,7 @@ export function probeRecord(
     protocol: o.protocol ?? null,
     agent,
     ...(o.certificate ? { certificate: o.certificate } : {}),
+    ...(o.closeCode === undefined ? {} : { closeCode: o.closeCode }),
   };
 }
 
@@ -83,6 +86,7 @@ export function outcomeOf(r: ProbeRecord, endpoint: number): ProbeOutcome {
     version: r.version ?? undefined,
     protocol: r.protocol ?? undefined,
     certificate: r.certificate,
+    closeCode: r.closeCode,
   };
 }
 
@@ -116,6 +120,9 @@ export function parseProbeRecord(value: unknown, where: string): ProbeRecord {
   if (v.status !== null && v.status !== undefined) num('status');
   for (const k of ['check', 'version', 'protocol', 'agent']) strOrNull(k);
   const certificate = v.certificate === undefined ? undefined : certificateOf(v.certificate, fail);
+  if (v.closeCode !== undefined && !Number.isSafeInteger(v.closeCode)) {
+    fail('closeCode', 'an integer');
+  }
   return {
     type: 'probe',
     endpoint: v.endpoint as string,
@@ -133,6 +140,7 @@ export function parseProbeRecord(value: unknown, where: string): ProbeRecord {
     protocol: (v.protocol as string | null | undefined) ?? null,
     agent: (v.agent as string | null | undefined) ?? null,
     ...(certificate ? { certificate } : {}),
+    ...(v.closeCode === undefined ? {} : { closeCode: v.closeCode as number }),
   };
 }
 

@@ -11,6 +11,7 @@ import { certificateChanges } from '../analysis/certificates.ts';
 import type {
   AgentSummary,
   CertificateSeen,
+  ConnectionLane,
   DowntimeIncident,
   DowntimeWindow,
   EndpointResult,
@@ -187,6 +188,38 @@ export function certificateSentences(e: EndpointResult): { changed: boolean; tex
       text: `certificate changed at +${seconds(atMs)}: ${certificateText(from)} → ${certificateText(to)}${overlap}`,
     };
   });
+}
+
+/**
+ * What reports say about a ws:// endpoint's held-open connections, from `connections`: how many
+ * were drained (closed 1000/1001 and reconnected before the next check: no downtime) and how
+ * many dropped, with their close codes and the longest window of one connection. Empty for
+ * other kinds.
+ */
+export function connectionsText(e: EndpointResult): string {
+  const lanes = e.connections;
+  if (lanes === undefined || lanes.length === 0) return '';
+  const sum = (f: (l: ConnectionLane) => number) => lanes.reduce((n, l) => n + f(l), 0);
+  const drained = sum((l) => l.drained);
+  const drops = sum((l) => l.drops);
+  const codes: Record<string, number> = {};
+  for (const l of lanes)
+    for (const [c, n] of Object.entries(l.closeCodes)) codes[c] = (codes[c] ?? 0) + n;
+  const parts = [`${lanes.length} connection${lanes.length === 1 ? '' : 's'} held open`];
+  if (drained > 0)
+    parts.push(`${drained} drained (closed gracefully, reconnected at once: no downtime)`);
+  if (drops > 0) {
+    const down = lanes.filter((l) => l.windows.length > 0);
+    const longest = Math.max(0, ...lanes.flatMap((l) => l.windows.map((w) => w.durationMs)));
+    parts.push(
+      `${drops} dropped; ${down.length} connection${down.length === 1 ? '' : 's'} down, longest ${seconds(longest)}`,
+    );
+  }
+  const closes = Object.entries(codes)
+    .map(([c, n]) => `${c} x${n}`)
+    .join(', ');
+  if (closes) parts.push(`close codes ${closes}`);
+  return parts.join('; ');
 }
 
 /** `h2 1200, http/1.1 3`; empty when every probe was answered over HTTP/1.1 (or unknown). */

@@ -19,6 +19,7 @@ import {
   incidentSpan,
   incidentWhat,
   mergeGapOf,
+  connectionsText,
   protocolsText,
   seconds,
 } from './common.ts';
@@ -72,6 +73,7 @@ export function renderSummaryHtml(
     incidentTables(doc),
     versionList(doc.endpoints),
     certificateList(doc.endpoints),
+    connectionList(doc.endpoints),
     '</section>',
   ].join('\n');
 }
@@ -191,6 +193,17 @@ function certificateList(endpoints: readonly EndpointResult[]): string {
   return items.length === 0
     ? ''
     : `<h2>Certificates</h2><ul class="zd-certificates">${items.join('')}</ul>`;
+}
+
+/** ws:// endpoints: their held-open connections, drained and dropped. */
+function connectionList(endpoints: readonly EndpointResult[]): string {
+  const items = endpoints
+    .map((e) => [e.name, connectionsText(e)] as const)
+    .filter(([, text]) => text !== '')
+    .map(([name, text]) => `<li><strong>${esc(name)}</strong>: ${esc(text)}</li>`);
+  return items.length === 0
+    ? ''
+    : `<h2>Connections</h2><ul class="zd-connections">${items.join('')}</ul>`;
 }
 
 function engineNote(doc: ResultDocument): string {

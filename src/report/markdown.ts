@@ -15,6 +15,7 @@ import {
   badgeOf,
   codesText,
   certificateSentences,
+  connectionsText,
   endpointMark,
   incidentCount,
   incidentSpan,
@@ -69,6 +70,11 @@ export function renderMarkdown(doc: ResultDocument): string {
   if (versions.length > 0) out.push('### Versions', '', ...versions, '');
   const certificates = certificateLines(doc.endpoints);
   if (certificates.length > 0) out.push('### Certificates', '', ...certificates, '');
+  const connections = doc.endpoints
+    .map((e) => [e.name, connectionsText(e)] as const)
+    .filter(([, text]) => text !== '')
+    .map(([name, text]) => `- **${md(name)}:** ${md(text)}`);
+  if (connections.length > 0) out.push('### Connections', '', ...connections, '');
   out.push('### Timeline', '', ...sparklines(doc), '');
   out.push(`<sub>zerodown ${md(doc.tool.version)} · started ${md(doc.startedAt)}</sub>`, '');
   return out.join('\n');

@@ -88,6 +88,20 @@ const agentEndpoint = z.looseObject({
     .looseObject({ count: num, probes: num, atMs: z.array(ms), lastMs: nullableMs })
     .optional(),
   protocols: counts.optional(),
+  connections: z
+    .array(
+      z.looseObject({
+        lane: num,
+        probes: num,
+        failures: num,
+        drops: num,
+        drained: num,
+        closeCodes: counts,
+        windows: z.array(window),
+      }),
+    )
+    .max(1000)
+    .optional(),
   certificates: z
     .array(
       z.looseObject({

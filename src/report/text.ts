@@ -16,6 +16,7 @@ import {
   incidentSpan,
   incidentWhat,
   mergeGapOf,
+  connectionsText,
   protocolsText,
   seconds,
 } from './common.ts';
@@ -108,6 +109,8 @@ function endpointText(e: EndpointResult, mergeGapMs: number): string[] {
   if (e.versions && e.versions.length > 0) out.push(...versionLines(e));
   const protocols = protocolsText(e);
   if (protocols) out.push(`    protocols: ${protocols}`);
+  const connections = connectionsText(e);
+  if (connections) out.push(`    ${connections}`);
   for (const c of certificateSentences(e)) {
     out.push(`    ${c.changed ? 'CHANGED: ' : ''}${c.text}`);
   }

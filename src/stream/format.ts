@@ -45,6 +45,8 @@ export interface StreamEndpoint {
   /** Version tracking: the response header, or the JSON path, read (null: not tracked). */
   versionHeader: string | null;
   versionJson: string | null;
+  /** ws://: the connections held open (absent for other kinds). */
+  connections?: number;
   /** With `budget.learn` (contract §8): the budget planned from history, and whence. */
   learnedBudget?: { maxDowntimeMs: number | null; source: PlannedBudget['source'] };
   /** With `budget.learn`: the latency history it is compared with. */
@@ -132,6 +134,7 @@ export function runLine(config: ZerodownConfig, run: RunIdentity): RunLine {
         versionHeader: e.versionHeader ?? null,
         versionJson: e.versionJson ?? null,
       };
+      if (e.ws) out.connections = e.ws.connections;
       const budget = h?.budgets[i];
       const latency = h?.latency[i];
       const trend = h?.trend[i];
@@ -173,6 +176,7 @@ export function endpointIdentity(e: StreamEndpoint): EndpointIdentity {
     connection: e.connection,
     versionHeader: e.versionHeader ?? undefined,
     versionJson: e.versionJson ?? undefined,
+    ws: e.connections === undefined ? undefined : { connections: e.connections },
   };
 }
 

@@ -44,6 +44,7 @@ const runSchema = z.looseObject({
         connection: z.enum(['keepalive', 'fresh']),
         versionHeader: text.nullable(),
         versionJson: text.nullable(),
+        connections: z.int().positive().optional(),
         learnedBudget: z
           .looseObject({ maxDowntimeMs: num.nullable(), source: z.looseObject({}) })
           .optional(),
