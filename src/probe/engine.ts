@@ -220,7 +220,11 @@ export class ProbeEngine {
     // After priming, time zero is already set and the schedule just goes on.
     if (!this.primed) this.origin = performance.now();
     this.loopDelay.enable();
-    this.tick();
+    // The first tick waits for the caller's continuation (one event-loop turn, tens of µs): whoever
+    // listens to outcomes from the start on (the probe stream, the guard, a hub agent) attaches
+    // right after `await session.start()`, and a prober may complete a probe within `send` (a
+    // WebSocket that is already open). Fired at once, probe 0 would reach none of them.
+    this.immediate = setImmediate(this.tick);
     return this.origin;
   }
 

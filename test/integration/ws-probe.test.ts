@@ -7,10 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import { mkdtempSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { runProbe } from '../../src/run.ts';
+import { readProbeStream } from '../../src/stream/read.ts';
+import { ProbeStreamWriter } from '../../src/stream/writer.ts';
 import type { EndpointResult } from '../../src/result.ts';
 import { endpointConfig } from '../helpers/config.ts';
 
@@ -29,10 +34,17 @@ async function probe(
   const config = endpointConfig(url, { rate: RATE, timeout: '300ms', ...settings });
   let started!: () => void;
   const atZero = new Promise<void>((resolve) => (started = resolve));
-  const run = runProbe({ config, durationMs, onSession: () => started() });
+  // Every run also writes its probe stream: lanes, drops and drains must survive the round trip.
+  const file = join(mkdtempSync(join(tmpdir(), 'zd-ws-stream-')), 'probes.ndjson');
+  const out = new ProbeStreamWriter(file, config);
+  const run = runProbe({ config, durationMs, out, onSession: () => started() });
   await Promise.race([atZero, run]);
   await during?.();
-  return (await run).result.endpoints[0]!;
+  const { result } = await run;
+  await out.close();
+  const { result: rebuilt } = await readProbeStream(file);
+  assert.deepEqual(JSON.parse(JSON.stringify(rebuilt)), JSON.parse(JSON.stringify(result)));
+  return result.endpoints[0]!;
 }
 
 /** An echo server (answers pings unless `frozen`) on 127.0.0.1:`port` (0: any). */
