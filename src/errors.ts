@@ -18,6 +18,11 @@ export const ERROR_CODES = {
   ZD_CONFIG_INVALID: { exitCode: EXIT.usage, httpStatus: 400 },
   /** A saved result document cannot be read or is not a zerodown result. */
   ZD_RESULT_INVALID: { exitCode: EXIT.usage, httpStatus: 400 },
+  /**
+   * Result documents that cannot be merged (`zerodown merge`, contract §7): none, two of one
+   * agent, different endpoint sets.
+   */
+  ZD_MERGE_INVALID: { exitCode: EXIT.usage, httpStatus: 400 },
   /** A run is already going (control server). */
   ZD_RUN_ACTIVE: { exitCode: EXIT.usage, httpStatus: 409 },
   /** The control server has no run to answer for yet. */

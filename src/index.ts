@@ -26,6 +26,11 @@ export {
 } from './run.ts';
 export { decideOutcome, type Outcome } from './outcome.ts';
 export { groupIncidents, incidentsOf } from './analysis/incidents.ts';
+export {
+  mergeResults,
+  DEFAULT_COVERAGE_TOLERANCE_MS,
+  type MergeOptions,
+} from './analysis/merge.ts';
 export { DeployProcess, type DeployExit } from './deploy/command.ts';
 export { renderText } from './report/text.ts';
 export { renderJson, parseResult, readResultFile } from './report/json.ts';

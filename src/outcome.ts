@@ -11,14 +11,26 @@
  * | `rolled-back`   | 5    | the guard aborted the deploy and ran the rollback             |
  * | `fail`          | 1    | an endpoint over its downtime budget                          |
  * | `degraded`      | 1    | an endpoint degraded and `guard.degraded.fail` is set         |
- * | `inconclusive`  | 6    | part of the measurement is missing (an endpoint never probed)  |
+ * | `inconclusive`  | 6    | part of the measurement is missing: an endpoint never probed,  |
+ * |                 |      | or (merged documents) an agent missing or stopped early        |
  * | `deploy-failed` | 3    | the deploy command failed or could not start, no downtime     |
  * | `degraded`      | 0    | an endpoint degraded (latency objective, lost a comparison)   |
  * | `pass`          | 0    | every endpoint within its budget                              |
+ *
+ * Merged documents (contract §7): downtime some vantage saw is a `fail` whatever other vantages
+ * lack (the fail sentence still names them); otherwise an incomplete agent (`agents[].complete`
+ * false: missing, interrupted, still running, started late, ended early, no probes) makes the run
+ * `inconclusive`, never a pass.
  */
 import { formatDuration } from './config/duration.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
-import type { DeployRecord, EndpointResult, ResultDocument, RunVerdict } from './result.ts';
+import type {
+  AgentSummary,
+  DeployRecord,
+  EndpointResult,
+  ResultDocument,
+  RunVerdict,
+} from './result.ts';
 
 /** How a run ended, as every output says it. */
 export interface Outcome {
@@ -91,12 +103,14 @@ function decide(doc: ResultDocument): Decision {
   }
   const guard = doc.guard;
   if (guard?.aborted) return rolledBack(doc);
+  const lost = (doc.agents ?? []).filter((a) => !a.complete);
   if (failing.length > 0) {
+    const also = lost.length > 0 ? `; and ${incompleteAgents(lost)}` : '';
     return [
       'fail',
       EXIT.downtime,
       'Downtime happened',
-      `${capital(overBudget(failing, endpoints.length))}.`,
+      `${capital(overBudget(failing, endpoints.length))}${also}.`,
     ];
   }
   if (degraded.length > 0 && guard?.failOnDegraded) {
@@ -105,6 +119,14 @@ function decide(doc: ResultDocument): Decision {
       EXIT.downtime,
       'No downtime, but degraded',
       `No downtime over budget, but ${names(degraded)} degraded, and degraded fails this pipeline.`,
+    ];
+  }
+  if (lost.length > 0) {
+    return [
+      'inconclusive',
+      EXIT.inconclusive,
+      'Inconclusive: part of the measurement is missing',
+      `No verdict can be given: ${incompleteAgents(lost)}.`,
     ];
   }
   const missing = doc.running ? [] : endpoints.filter((e) => e.totalRequests === 0);
@@ -175,6 +197,15 @@ export function describeDeploy(d: DeployRecord): string {
         ? `killed by ${d.signal}`
         : `exit code ${d.exitCode}`;
   return `${d.command} — ${how}, took ${formatDuration(d.durationMs)}`;
+}
+
+/** `agent eu interrupted at 2026-…Z (+12.3 s); agent ap missing: expected, but no result came`. */
+function incompleteAgents(lost: readonly AgentSummary[]): string {
+  return lost
+    .map(
+      (a) => `agent ${a.name} ${a.gap === 'missing' ? 'missing: ' : ''}${a.reason ?? 'incomplete'}`,
+    )
+    .join('; ');
 }
 
 function overBudget(failing: readonly EndpointResult[], total: number): string {

@@ -37,6 +37,8 @@ export interface DowntimeWindow {
   phase?: string;
   /** The window overlaps a period when zerodown itself fell behind: read it with care. */
   clientStall?: boolean;
+  /** Merged documents (contract §7): the agents failing in this window, sorted. */
+  agents?: string[];
 }
 
 /**
@@ -68,6 +70,8 @@ export interface DowntimeIncident {
   phase?: string;
   /** One of its windows overlaps a period when zerodown itself fell behind. */
   clientStall?: boolean;
+  /** Merged documents (contract §7): the agents failing in its windows, sorted. */
+  agents?: string[];
 }
 
 /** One second (or `intervalMs`) of one endpoint's probes, by scheduled send time. */
@@ -146,6 +150,41 @@ export interface EndpointResult {
   budgetSource?: BudgetSource;
   /** With `budget.learn`: the downtime of its recent runs, oldest first (the HTML trend chart). */
   history?: HistoryPoint[];
+  /**
+   * Merged documents (contract §7): this endpoint as each agent saw it, by agent name, with its
+   * times moved onto the merged clock (`AgentSummary.offsetMs` added).
+   */
+  byAgent?: Record<string, EndpointResult>;
+}
+
+/** Why an agent's part of a merged measurement is missing or short. */
+export type AgentGap =
+  'missing' | 'interrupted' | 'running' | 'started-late' | 'ended-early' | 'no-probes';
+
+/** One vantage of a merged document (contract §7), in input order, then the missing ones. */
+export interface AgentSummary {
+  name: string;
+  /** Its own document's verdict; `missing` when it was expected and no document came. */
+  verdict: RunVerdict | 'missing';
+  /** It covered the whole merged measurement: no `gap`. */
+  complete: boolean;
+  /** Why it is not complete. */
+  gap?: AgentGap;
+  /** The gap in a few words: `interrupted at 10:00:12.300Z (+12.3 s)`. */
+  reason?: string;
+  /** Merged-clock ms from which its data is missing (null: missing altogether or not timed). */
+  missingFromMs?: number | null;
+  /** The machine it probed from (its document's `host`). */
+  host?: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Its `startedAt` minus the merged `startedAt`: where its time zero sits on the merged clock. */
+  offsetMs: number;
+  durationMs: number;
+  totalRequests: number;
+  totalErrors: number;
+  /** The endpoints over their budget as it saw them. */
+  failing: string[];
 }
 
 /**
@@ -317,6 +356,10 @@ export interface ResultDocument {
   tool: { name: 'zerodown'; version: string };
   /** The host name of the machine that probed (`os.hostname()`); absent in documents before 0.2. */
   host?: string;
+  /** The vantage that probed (`--agent`, contract §7), when it was named. */
+  agent?: string;
+  /** Merged documents (`zerodown merge`, a hub): every vantage, complete or not. */
+  agents?: AgentSummary[];
   /** Decided by `decideOutcome` from the facts below; agrees with the exit code. */
   verdict: RunVerdict;
   /** A control-server run's name (`/start?name=`: a rollout's revision), when it was given one. */

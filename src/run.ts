@@ -39,6 +39,8 @@ export interface RunOptions {
   now?: () => Date;
   /** Learned budgets (`prepareHistory`); the session judges with them. */
   history?: SessionHistory | undefined;
+  /** The vantage's name in the result (`--agent`, contract §7); default `agentName()`. */
+  agent?: string | undefined;
 }
 
 const defaultOutput: DeployOutput = {
@@ -50,7 +52,7 @@ const defaultOutput: DeployOutput = {
 export async function runDeploy(options: RunOptions): Promise<RunOutcome> {
   const { config, signal } = options;
   const g = config.guard;
-  const session = new ProbeSession(config, options.history);
+  const session = new ProbeSession(config, options.history, options.agent);
   const guard: GuardRecord = { blockers: [], aborted: false };
   // Only when a comparison is configured: it samples every probe outcome.
   const sampler =
@@ -150,11 +152,13 @@ export interface ProbeOptions {
   onSession?: (session: ProbeSession) => void;
   /** Learned budgets (`prepareHistory`); the session judges with them. */
   history?: SessionHistory | undefined;
+  /** The vantage's name in the result (`--agent`, contract §7); default `agentName()`. */
+  agent?: string | undefined;
 }
 
 /** Probes for a duration or until the signal, then returns the result. */
 export async function runProbe(options: ProbeOptions): Promise<RunOutcome> {
-  const session = new ProbeSession(options.config, options.history);
+  const session = new ProbeSession(options.config, options.history, options.agent);
   await session.start('probe');
   options.onSession?.(session);
   const durationMs = options.durationMs ?? options.config.durationMs;

@@ -3,6 +3,7 @@
  * result document built from them at any moment (live or final).
  */
 import { hostname } from 'node:os';
+import { agentName } from './agent.ts';
 import { EndpointStats } from './analysis/endpoint-stats.ts';
 import { markDegraded } from './guard/degraded.ts';
 import type { SessionHistory } from './history/plan.ts';
@@ -47,6 +48,8 @@ export class ProbeSession {
   private readonly engine: ProbeEngine;
   /** The machine that probes, for the document's `host`. */
   private readonly host = hostname();
+  /** The vantage's name, for the document's `agent` (contract §7). */
+  readonly agent: string;
   private readonly phaseList: PhaseSpan[] = [];
   private readonly listeners = new Set<(o: ProbeOutcome) => void>();
   private waiters: { untilMs: number; resolve: () => void }[] = [];
@@ -54,9 +57,11 @@ export class ProbeSession {
   private endedAtDate: Date | undefined;
   private endMs: number | undefined;
 
-  constructor(config: ZerodownConfig, history?: SessionHistory) {
+  /** `agent` defaults as `agentName` (agent.ts) without a flag: environment, else host name. */
+  constructor(config: ZerodownConfig, history?: SessionHistory, agent?: string) {
     this.config = config;
     this.history = history;
+    this.agent = agent ?? agentName(undefined);
     this.stats = config.endpoints.map((e) => new EndpointStats(e));
     this.engine = new ProbeEngine(config.endpoints, { onOutcome: (o) => this.accept(o) });
   }
@@ -162,6 +167,7 @@ export class ProbeSession {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'zerodown', version: VERSION },
       host: this.host,
+      agent: this.agent,
       verdict: 'pass',
       running: this.running,
       startedAt: (this.startedAtDate ?? new Date()).toISOString(),

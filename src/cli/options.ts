@@ -31,6 +31,7 @@ export interface SharedFlags extends RequestFlags {
   history?: string;
   service?: string;
   label?: string;
+  agent?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -64,7 +65,11 @@ export function addSharedOptions(cmd: Command, phases: boolean): Command {
     .option('--no-progress', 'no live status on stderr')
     .option('--history <path|url>', 'record runs in this SQLite file or postgres:// database')
     .option('--service <name>', 'the service of history keys (default: the base URL host)')
-    .option('--label <text>', 'the deploy label recorded in history (default: the command)');
+    .option('--label <text>', 'the deploy label recorded in history (default: the command)')
+    .option(
+      '--agent <name>',
+      "this vantage's name in the result (default: ZERODOWN_AGENT, JOB_COMPLETION_INDEX as index-N, the host name)",
+    );
   return cmd;
 }
 

@@ -11,6 +11,7 @@ import { VERSION } from '../version.ts';
 import { registerDemo } from './demo-command.ts';
 import { registerHistory } from './history-command.ts';
 import { registerClientCommands } from './client-commands.ts';
+import { registerMerge } from './merge-command.ts';
 import { registerReport } from './report-command.ts';
 import { registerServe } from './serve-command.ts';
 import { registerProbe, registerRun } from './run-command.ts';
@@ -30,6 +31,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerRun(program, setExit);
   registerProbe(program, setExit);
   registerReport(program, setExit);
+  registerMerge(program, setExit);
 
   registerWait(program, setExit);
   registerServe(program, setExit);

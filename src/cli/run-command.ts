@@ -2,6 +2,7 @@
  * `zerodown run [options] -- <cmd> [args…]` and `zerodown probe [options]`.
  */
 import type { Command } from 'commander';
+import { agentName } from '../agent.ts';
 import { formatDuration } from '../config/duration.ts';
 import { ZerodownError } from '../errors.ts';
 import type { ZerodownConfig } from '../config/resolve.ts';
@@ -47,10 +48,11 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
         'run: the config has guard.stages; give no command after --',
       );
     }
-    await runReported(config, flags, exit, ({ signal, progress, onSession, history }) =>
+    await runReported(config, flags, exit, ({ signal, progress, onSession, history, agent }) =>
       runDeploy({
         config,
         command,
+        agent,
         signal,
         history,
         output: {
@@ -72,8 +74,8 @@ export function registerProbe(program: Command, exit: (code: number) => void): v
     .description('probe for --duration (or until SIGINT/SIGTERM), then report');
   addSharedOptions(cmd, false).action(async (flags: SharedFlags) => {
     const config = configFromFlags(flags);
-    await runReported(config, flags, exit, ({ signal, onSession, history }) =>
-      runProbe({ config, signal, onSession, history }),
+    await runReported(config, flags, exit, ({ signal, onSession, history, agent }) =>
+      runProbe({ config, signal, onSession, history, agent }),
     );
   });
 }
@@ -92,10 +94,12 @@ async function runReported(
     progress: Progress;
     onSession: (session: ProbeSession) => void;
     history: SessionHistory | undefined;
+    agent: string;
   }) => Promise<RunOutcome>,
 ): Promise<void> {
+  const agent = agentName(flags.agent);
   // Learned budgets are read before probing: the verdict is judged with them from the start.
-  const history = await openRunHistory(config);
+  const history = await openRunHistory(config, agent);
   const progress = new Progress(process.stderr, flags.progress !== false);
   const { signal, dispose } = interruptSignal();
   let session: ProbeSession | undefined;
@@ -108,6 +112,7 @@ async function runReported(
         progress.attach(s);
       },
       history: history?.session,
+      agent,
     });
     progress.stop();
     emitResult(outcome.result, config.report);

@@ -7,8 +7,11 @@ import { prepareHistory, type RunHistory } from '../history/run-history.ts';
 import type { ResultDocument } from '../result.ts';
 
 /** Prepares the run's history (undefined without one), telling what could not be read. */
-export async function openRunHistory(config: ZerodownConfig): Promise<RunHistory | undefined> {
-  const history = await prepareHistory(config);
+export async function openRunHistory(
+  config: ZerodownConfig,
+  agent?: string,
+): Promise<RunHistory | undefined> {
+  const history = await prepareHistory(config, agent === undefined ? {} : { agent });
   for (const note of history?.notes ?? []) {
     process.stderr.write(`zerodown: ${config.redactor.text(note)}\n`);
   }

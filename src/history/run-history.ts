@@ -5,7 +5,7 @@
  * `budgetSource`), and one that cannot be written loses the record, never the verdict.
  */
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { agentName } from '../agent.ts';
 import type { ZerodownConfig } from '../config/resolve.ts';
 import type { ResultDocument } from '../result.ts';
 import { fileBasis } from './budget-file.ts';
@@ -44,9 +44,9 @@ export interface RunHistory {
   record(doc: ResultDocument): Promise<RecordOutcome>;
 }
 
-/** The agent part of history keys: `ZERODOWN_AGENT`, else the host name. */
+/** The agent part of history keys when none is given: as `agentName` (agent.ts) without a flag. */
 export function defaultAgent(env: Readonly<Record<string, string | undefined>> = process.env) {
-  return env.ZERODOWN_AGENT || hostname();
+  return agentName(undefined, env);
 }
 
 /**

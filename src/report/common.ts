@@ -8,6 +8,7 @@ import { DEFAULT_MERGE_GAP_MS, incidentsOf } from '../analysis/incidents.ts';
 import { percent } from '../analysis/verdict.ts';
 import { formatDuration } from '../config/duration.ts';
 import type {
+  AgentSummary,
   DowntimeIncident,
   DowntimeWindow,
   EndpointResult,
@@ -98,7 +99,44 @@ export function incidentWhat(i: DowntimeIncident, times = ' x'): string {
       : `${i.kind === 'partial' ? percent(i.failureRatio) : `${i.failures}`} of ${i.probes} probes failed (${codes})${checks} in ${i.windows} window${i.windows === 1 ? '' : 's'}`;
   const stall = i.clientStall ? ' — zerodown itself fell behind here, read with care' : '';
   const kind = i.kind === 'partial' ? 'partial outage' : 'outage';
-  return `${formatDuration(i.durationMs)} ${kind}${phase}: ${failed}${stall}`;
+  return `${formatDuration(i.durationMs)} ${kind}${phase}: ${failed}${stall}${seenBy(i)}`;
+}
+
+/** Merged documents: ` — seen by eu, us` for a window or incident that names its agents. */
+export function seenBy(w: { agents?: string[] }): string {
+  return w.agents && w.agents.length > 0 ? ` — seen by ${w.agents.join(', ')}` : '';
+}
+
+/** An agent of a merged document as a lane: its view of one endpoint. */
+export interface AgentLane {
+  agent: string;
+  endpoint: EndpointResult;
+}
+
+/** Each agent's view of an endpoint of a merged document, in agent order; none otherwise. */
+export function agentLanes(e: EndpointResult): AgentLane[] {
+  return Object.entries(e.byAgent ?? {}).map(([agent, endpoint]) => ({ agent, endpoint }));
+}
+
+/** An agent's verdict as a label: `PASS`, `FAIL`, `MISSING`, `INCOMPLETE` when it has a gap. */
+export function agentLabel(a: AgentSummary): string {
+  if (a.verdict === 'missing') return 'MISSING';
+  return a.verdict.replace('-', ' ').toUpperCase();
+}
+
+/**
+ * One agent in a few words: `eu PASS (host-1, +0 ms, ran 3.01 s)`, or with a gap
+ * `sg INTERRUPTED — incomplete: interrupted at 2026-…Z (+1.2 s)`.
+ */
+export function agentText(a: AgentSummary): string {
+  const where = [
+    a.host,
+    a.startedAt === null ? undefined : `+${formatDuration(a.offsetMs)}`,
+    a.startedAt === null ? undefined : `ran ${formatDuration(a.durationMs)}`,
+  ].filter((x) => x !== undefined);
+  const facts = where.length > 0 ? ` (${where.join(', ')})` : '';
+  const gap = a.complete ? '' : ` — incomplete: ${a.reason ?? a.gap ?? 'no data'}`;
+  return `${a.name} ${agentLabel(a)}${facts}${gap}`;
 }
 
 /** The three most frequent failed checks, and how many more: `json:$.status = "DOWN"…, +2 more`. */

@@ -233,14 +233,15 @@ export const REPORT_JS = String.raw`(function () {
   function describe(w) {
     return '+' + (w.startMs / 1000).toFixed(2) + ' s → ' + (w.open ? 'end (still down)' : '+' + (w.endMs / 1000).toFixed(2) + ' s') +
       ', ' + fmtDur(w.durationMs) + ' down' + (w.phase ? ' during ' + w.phase : '') + ': ' + w.codes +
-      (w.stall ? ' (zerodown fell behind here)' : '');
+      (w.stall ? ' (zerodown fell behind here)' : '') + (w.agents ? ' — seen by ' + w.agents : '');
   }
 
   function describeIncident(i) {
     return '+' + (i.startMs / 1000).toFixed(2) + ' s → ' + (i.open ? 'end (still down)' : '+' + (i.endMs / 1000).toFixed(2) + ' s') +
       ', ' + fmtDur(i.durationMs) + ' ' + (i.kind === 'partial' ? 'partial outage' : 'outage') +
       (i.phase ? ' during ' + i.phase : '') + ': ' + Math.round(i.failureRatio * 100) + ' % of ' + i.probes +
-      ' probes failed (' + i.codes + ') in ' + i.windows + (i.windows === 1 ? ' window' : ' windows');
+      ' probes failed (' + i.codes + ') in ' + i.windows + (i.windows === 1 ? ' window' : ' windows') +
+      (i.agents ? ' — seen by ' + i.agents : '');
   }
 
   function stateOf(e) {
@@ -275,6 +276,10 @@ export const REPORT_JS = String.raw`(function () {
     card.root.appendChild(header);
     card.root.appendChild(card.chartEl);
     card.root.dataset.name = e.name;
+    if (e.agent) {
+      card.root.dataset.agent = e.agent;
+      card.root.className += ' zd-agent-lane';
+    }
     card.root.dataset.state = stateOf(e);
     chartsEl.appendChild(card.root);
     var width = Math.max(200, card.chartEl.clientWidth);

@@ -6,7 +6,7 @@
  */
 import type { EndpointResult, PhaseSpan, ResultDocument, Verdict } from '../result.ts';
 import { incidentsOf } from '../analysis/incidents.ts';
-import { codesText, mergeGapOf } from './common.ts';
+import { agentLanes, codesText, mergeGapOf } from './common.ts';
 
 /** Up or down now (the latest completed probe), while a run goes on; null otherwise. */
 export type EndpointState = 'up' | 'down' | null;
@@ -21,6 +21,8 @@ export interface ChartWindow {
   codes: string;
   phase: string | null;
   stall: boolean;
+  /** Merged documents: the agents failing in it (`eu, us`); empty otherwise. */
+  agents: string;
 }
 
 /** An incident as a chart bands it (windows closer than the merge gap, contract §6). */
@@ -36,11 +38,15 @@ export interface ChartIncident {
   /** `502 x50`: the errors, most frequent first. */
   codes: string;
   phase: string | null;
+  /** Merged documents: the agents failing in it (`eu, us`); empty otherwise. */
+  agents: string;
 }
 
 /** One endpoint's chart. `t` holds each point's start (ms); the other columns line up with it. */
 export interface ChartEndpoint {
   name: string;
+  /** Merged documents: the agent whose lane this is (`/health @ eu`); null for the union. */
+  agent: string | null;
   method: string;
   url: string;
   /** Probes per second. */
@@ -77,10 +83,30 @@ export function chartModel(doc: ResultDocument, states: readonly EndpointState[]
     running: doc.running,
     durationMs: doc.durationMs,
     phases: doc.phases,
-    endpoints: doc.endpoints.map((e, i) =>
-      chartEndpoint(e, mergeGapOf(doc), states[i] ?? null, 0, 0),
+    endpoints: lanesOf(doc, states).map((l) =>
+      chartEndpoint(l.endpoint, mergeGapOf(doc), l.state, 0, 0, l.agent, l.name),
     ),
   };
+}
+
+/** A chart of the page: an endpoint, or (merged documents) one agent's lane of it after it. */
+interface Lane {
+  endpoint: EndpointResult;
+  name: string;
+  agent: string | null;
+  state: EndpointState;
+}
+
+function lanesOf(doc: ResultDocument, states: readonly EndpointState[]): Lane[] {
+  return doc.endpoints.flatMap((e, i) => [
+    { endpoint: e, name: e.name, agent: null, state: states[i] ?? null },
+    ...agentLanes(e).map((l) => ({
+      endpoint: l.endpoint,
+      name: `${e.name} @ ${l.agent}`,
+      agent: l.agent,
+      state: null,
+    })),
+  ]);
 }
 
 function chartEndpoint(
@@ -89,10 +115,13 @@ function chartEndpoint(
   state: EndpointState,
   fromPoint: number,
   fromWindow: number,
+  agent: string | null = null,
+  name = e.name,
 ): ChartEndpoint {
   const points = e.timeline.points.slice(fromPoint);
   return {
-    name: e.name,
+    name,
+    agent,
     method: e.method,
     url: e.url,
     rate: e.rate,
@@ -113,6 +142,7 @@ function chartEndpoint(
       codes: codesText(w.errorCodes),
       phase: w.phase ?? null,
       stall: w.clientStall === true,
+      agents: (w.agents ?? []).join(', '),
     })),
     incidents: incidentsOf(e, mergeGapMs).map((i) => ({
       startMs: i.startMs,
@@ -125,6 +155,7 @@ function chartEndpoint(
       windows: i.windows,
       codes: codesText(i.errorCodes),
       phase: i.phase ?? null,
+      agents: (i.agents ?? []).join(', '),
     })),
     versions: (e.versions ?? []).map((v) => ({
       version: v.version,
@@ -177,17 +208,19 @@ export class LiveFeed {
       return { idle: true, reset: true, ...render() };
     }
     const reset = doc.startedAt !== this.runId;
+    const lanes = lanesOf(doc, states);
     if (reset) {
       this.runId = doc.startedAt;
-      this.sentPoints = doc.endpoints.map(() => 0);
-      this.sentWindows = doc.endpoints.map(() => 0);
+      this.sentPoints = lanes.map(() => 0);
+      this.sentWindows = lanes.map(() => 0);
     }
-    const endpoints = doc.endpoints.map((e, i) => {
+    const endpoints = lanes.map((l, i) => {
+      const e = l.endpoint;
       const from = Math.max(0, (this.sentPoints[i] ?? 0) - 1);
       const windowsFrom = Math.max(0, (this.sentWindows[i] ?? 0) - 1);
       this.sentPoints[i] = e.timeline.points.length;
       this.sentWindows[i] = e.downtime.windows.length;
-      const chart = chartEndpoint(e, mergeGapOf(doc), states[i] ?? null, from, windowsFrom);
+      const chart = chartEndpoint(e, mergeGapOf(doc), l.state, from, windowsFrom, l.agent, l.name);
       return { ...chart, from, windowsFrom };
     });
     return {

@@ -57,7 +57,7 @@ td small { color: var(--muted); overflow-wrap: anywhere; }
 .zd-endpoints td:first-child, .zd-endpoints td:nth-child(2) { min-width: 12em; }
 .zd-pill { font-size: 12px; padding: 1px 8px; border: 1px solid currentColor; }
 .zd-pill.zd-pass { color: var(--ok); } .zd-pill.zd-fail { color: var(--bad); }
-.zd-pill.zd-warn, .zd-pill.zd-degraded { color: var(--warn); }
+.zd-pill.zd-warn, .zd-pill.zd-degraded, .zd-pill.zd-inconclusive { color: var(--warn); }
 .zd-state { font-size: 12px; padding: 1px 8px; color: #fff; background: var(--mark); }
 .zd-state.zd-up { background: var(--ok); } .zd-state.zd-down { background: var(--bad); }
 .zd-charts { display: grid; gap: 16px; margin-top: 8px; }
@@ -65,6 +65,8 @@ td small { color: var(--muted); overflow-wrap: anywhere; }
   background: var(--bg); }
 .zd-card header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 10px; margin-bottom: 4px; }
 .zd-card h3 { margin: 0; }
+.zd-agent-lane { margin-left: 1.5rem; }
+.zd-agent-row td:first-child { padding-left: 1.5rem; }
 .zd-card header small { color: var(--muted); overflow-wrap: anywhere; }
 .zd-chart { width: 100%; min-height: 180px; }
 .zd-chart .uplot { width: 100%; }

@@ -9,6 +9,8 @@ import { formatDuration } from '../config/duration.ts';
 import { decideOutcome } from '../outcome.ts';
 import type { EndpointResult, ResultDocument } from '../result.ts';
 import {
+  agentLabel,
+  agentLanes,
   badgeLabel,
   badgeOf,
   codesText,
@@ -56,13 +58,42 @@ export function renderSummaryHtml(
     '<section class="zd-tables">',
     '<h2>Endpoints</h2>',
     `<div class="zd-scroll"><table class="zd-endpoints"><thead><tr>${live ? '<th>Now</th>' : ''}<th>Endpoint</th><th>Verdict</th><th class="n">Requests</th><th class="n">Failed</th><th>Errors by code</th><th class="n">p50</th><th class="n">p90</th><th class="n">p95</th><th class="n">p99</th><th class="n">max</th><th>Downtime</th></tr></thead><tbody>`,
-    ...doc.endpoints.map((e, i) =>
+    ...doc.endpoints.flatMap((e, i) => [
       endpointRow(e, mergeGapOf(doc), live ? (states[i] ?? null) : undefined),
-    ),
+      // Merged documents: the endpoint as each agent saw it, under the union row.
+      ...agentLanes(e).map((l) =>
+        endpointRow(l.endpoint, mergeGapOf(doc), live ? null : undefined, l.agent),
+      ),
+    ]),
     '</tbody></table></div>',
+    agentTable(doc),
     incidentTables(doc),
     versionList(doc.endpoints),
     '</section>',
+  ].join('\n');
+}
+
+/** Merged documents: each agent, its verdict, where it probed from, and any gap. */
+function agentTable(doc: ResultDocument): string {
+  if (!doc.agents) return '';
+  const rows = doc.agents.map((a) => {
+    const mark = !a.complete ? 'inconclusive' : a.verdict === 'fail' ? 'fail' : 'pass';
+    const timed = a.startedAt !== null;
+    return (
+      `<tr class="zd-agent" data-agent="${esc(a.name)}" data-complete="${a.complete}"><td><strong>${esc(a.name)}</strong></td>` +
+      `<td><span class="zd-pill zd-${mark}">${esc(agentLabel(a))}</span></td>` +
+      `<td>${esc(a.host ?? '—')}</td>` +
+      `<td class="n">${timed ? `+${esc(formatDuration(a.offsetMs))}` : '—'}</td>` +
+      `<td class="n">${timed ? esc(formatDuration(a.durationMs)) : '—'}</td>` +
+      `<td class="n">${a.totalRequests}</td><td class="n">${a.totalErrors}</td>` +
+      `<td>${a.complete ? 'complete' : esc(`incomplete: ${a.reason ?? a.gap ?? ''}`)}</td></tr>`
+    );
+  });
+  return [
+    '<h2>Agents</h2>',
+    '<div class="zd-scroll"><table class="zd-agents"><thead><tr><th>Agent</th><th>Verdict</th><th>Host</th><th class="n">Start</th><th class="n">Ran</th><th class="n">Requests</th><th class="n">Failed</th><th>Data</th></tr></thead><tbody>',
+    ...rows,
+    '</tbody></table></div>',
   ].join('\n');
 }
 
@@ -70,6 +101,7 @@ function endpointRow(
   e: EndpointResult,
   mergeGapMs: number,
   state: EndpointState | undefined,
+  agent?: string,
 ): string {
   const p = e.percentiles;
   const n = e.downtime.windows.length;
@@ -85,7 +117,9 @@ function endpointRow(
       ? ''
       : `<td><span class="zd-state zd-${state ?? 'unknown'}">${state === null ? '—' : state.toUpperCase()}</span></td>`;
   return (
-    `<tr class="zd-${e.verdict}">${now}<td><strong>${esc(e.name)}</strong><br><small>${esc(e.method)} ${esc(e.url)}</small></td>` +
+    (agent === undefined
+      ? `<tr class="zd-${e.verdict}">${now}<td><strong>${esc(e.name)}</strong><br><small>${esc(e.method)} ${esc(e.url)}</small></td>`
+      : `<tr class="zd-${e.verdict} zd-agent-row" data-agent="${esc(agent)}">${now}<td>@ <strong>${esc(agent)}</strong><br><small>${esc(e.method)} ${esc(e.url)}</small></td>`) +
     `<td><span class="zd-pill zd-${mark}">${verdict}</span></td>` +
     `<td class="n">${e.totalRequests}</td><td class="n">${e.totalErrors}</td>` +
     `<td>${esc(codesText(e.errorCodes, ' ×')) || '—'}</td>` +

@@ -2,19 +2,27 @@
  * The JUnit XML report, so any CI shows downtime as a failed test: one test case per endpoint,
  * failed (type `downtime`) with its windows as the message, in the common Ant/Jenkins JUnit
  * format (one `testsuite` inside `testsuites`; suite properties; the text report as the suite's
- * output). A `deploy` test case is added when the run had a deploy command. Pure: (doc) => string.
+ * output). A `deploy` test case is added when the run had a deploy command. A merged document
+ * (contract §7) adds a test case per endpoint × agent (`/health @ eu`, class `zerodown.eu`) and
+ * an `agent <name>` error case for each agent missing or stopped early. Pure: (doc) => string.
  */
 import { incidentsOf } from '../analysis/incidents.ts';
 import { decideOutcome, describeDeploy, deployFailed } from '../outcome.ts';
-import type { EndpointResult, ResultDocument } from '../result.ts';
-import { incidentSpan, incidentWhat, mergeGapOf } from './common.ts';
+import type { AgentSummary, EndpointResult, ResultDocument } from '../result.ts';
+import { agentLanes, agentText, incidentSpan, incidentWhat, mergeGapOf } from './common.ts';
 import { guardLines } from './guard-text.ts';
 import { apiOf, phasesText, renderText } from './text.ts';
 
 /** Renders a result document as JUnit XML. */
 export function renderJunit(doc: ResultDocument): string {
   const failDegraded = doc.guard?.failOnDegraded === true;
-  const cases = doc.endpoints.map((e) => endpointCase(e, failDegraded, mergeGapOf(doc)));
+  const cases = doc.endpoints.flatMap((e) => [
+    endpointCase(e, failDegraded, mergeGapOf(doc)),
+    ...agentLanes(e).map((l) =>
+      endpointCase(l.endpoint, failDegraded, mergeGapOf(doc), l.agent, e.name),
+    ),
+  ]);
+  cases.push(...(doc.agents ?? []).filter((a) => !a.complete).map(agentCase));
   const deploy = deployCase(doc);
   if (deploy) cases.push(deploy);
   const tests = cases.length;
@@ -46,8 +54,16 @@ interface Case {
   xml: string[];
 }
 
-function endpointCase(e: EndpointResult, failDegraded: boolean, mergeGapMs: number): Case {
-  const open = `    <testcase name="${attr(e.name)}" classname="zerodown" time="${seconds(e.totalTimeSeconds)}"`;
+function endpointCase(
+  e: EndpointResult,
+  failDegraded: boolean,
+  mergeGapMs: number,
+  agent?: string,
+  name = e.name,
+): Case {
+  const testName = agent === undefined ? name : `${name} @ ${agent}`;
+  const className = agent === undefined ? 'zerodown' : `zerodown.${agent}`;
+  const open = `    <testcase name="${attr(testName)}" classname="${attr(className)}" time="${seconds(e.totalTimeSeconds)}"`;
   // Degraded fails the test only where it fails the pipeline (guard.degraded.fail).
   if (e.verdict === 'pass' || (e.verdict === 'degraded' && !failDegraded)) {
     return { kind: 'pass', xml: [`${open}/>`] };
@@ -64,6 +80,19 @@ function endpointCase(e: EndpointResult, failDegraded: boolean, mergeGapMs: numb
     xml: [
       `${open}>`,
       `      <failure message="${attr(e.reason)}" type="${e.verdict === 'fail' ? 'downtime' : 'degraded'}">${text(body)}</failure>`,
+      '    </testcase>',
+    ],
+  };
+}
+
+/** An agent missing or stopped early: an error (the measurement, not the service, failed). */
+function agentCase(a: AgentSummary): Case {
+  const reason = a.reason ?? a.gap ?? 'incomplete';
+  return {
+    kind: 'error',
+    xml: [
+      `    <testcase name="${attr(`agent ${a.name}`)}" classname="zerodown.${attr(a.name)}" time="${seconds(a.durationMs / 1000)}">`,
+      `      <error message="${attr(`agent ${a.name} incomplete: ${reason}`)}" type="inconclusive">${text(agentText(a))}</error>`,
       '    </testcase>',
     ],
   };
@@ -120,6 +149,8 @@ function properties(doc: ResultDocument): [string, string][] {
     props.push(['budget.maxDowntimeMs', String(doc.budget.maxDowntimeMs)]);
   }
   if (doc.interrupted) props.push(['interrupted', 'true']);
+  if (doc.agent !== undefined) props.push(['agent', doc.agent]);
+  if (doc.agents) props.push(['agents', doc.agents.map((a) => a.name).join(',')]);
   return props;
 }
 

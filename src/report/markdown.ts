@@ -9,6 +9,8 @@ import type { EndpointResult, ResultDocument } from '../result.ts';
 import { incidentsOf } from '../analysis/incidents.ts';
 import { decideOutcome } from '../outcome.ts';
 import {
+  agentLabel,
+  agentLanes,
   badgeLabel,
   badgeOf,
   codesText,
@@ -53,6 +55,8 @@ export function renderMarkdown(doc: ResultDocument): string {
   out.push('');
   for (const [label, text] of runFacts(doc)) out.push(`- **${md(label)}:** ${md(text)}`);
   out.push('', ...endpointTable(doc), '');
+  const agents = agentTable(doc);
+  if (agents.length > 0) out.push('### Agents', '', ...agents, '');
   // Budgets learned from history (budget.learn): which, from how many runs.
   const learned = doc.endpoints.filter((e) => e.budgetSource !== undefined);
   for (const e of learned) out.push(`- **${md(e.name)}:** ${md(e.reason)}`);
@@ -79,6 +83,41 @@ function endpointTable(doc: ResultDocument): string[] {
       : 'none';
     rows.push(
       `| ${mark} | **${md(e.name)}**<br>${md(e.method)} ${md(e.url)} | ${e.totalRequests} | ${e.totalErrors} | ${md(codesText(e.errorCodes, ' ×')) || '—'} | ${fmtMs(p['50'])} | ${fmtMs(p['90'])} | ${fmtMs(p['99'])} | ${fmtMs(e.maxLatencyMs)} | ${down} |`,
+    );
+  }
+  return rows;
+}
+
+/**
+ * Merged documents: one row per agent (verdict, where, gap), then one per endpoint × agent.
+ * Empty for a single vantage.
+ */
+function agentTable(doc: ResultDocument): string[] {
+  if (!doc.agents) return [];
+  const rows = [
+    '| | Agent | Verdict | Host | Start | Ran | Requests | Failed | Complete |',
+    '|:-:|---|---|---|--:|--:|--:|--:|---|',
+  ];
+  for (const a of doc.agents) {
+    const mark = !a.complete ? '❔' : a.verdict === 'fail' ? '❌' : '✅';
+    const timed = a.startedAt !== null;
+    rows.push(
+      `| ${mark} | **${md(a.name)}** | ${md(agentLabel(a))} | ${md(a.host ?? '—')} | ${timed ? `+${md(formatDuration(a.offsetMs))}` : '—'} | ${timed ? md(formatDuration(a.durationMs)) : '—'} | ${a.totalRequests} | ${a.totalErrors} | ${a.complete ? 'yes' : `no: ${md(a.reason ?? a.gap ?? '')}`} |`,
+    );
+  }
+  const lanes = doc.endpoints.flatMap((e) => agentLanes(e).map((l) => ({ e, ...l })));
+  if (lanes.length === 0) return rows;
+  rows.push(
+    '',
+    '| | Endpoint | Agent | Requests | Failed | Errors | p50 | p99 | max | Downtime |',
+    '|:-:|---|---|--:|--:|---|--:|--:|--:|---|',
+  );
+  for (const { e, agent, endpoint: a } of lanes) {
+    const mark = { fail: '❌', degraded: '🟡', warn: '⚠️', pass: '✅' }[endpointMark(a)];
+    const p = a.percentiles;
+    const down = a.downtime.isDowntime ? downtimeCell(a, mergeGapOf(doc)) : 'none';
+    rows.push(
+      `| ${mark} | ${md(e.name)} | **${md(agent)}** | ${a.totalRequests} | ${a.totalErrors} | ${md(codesText(a.errorCodes, ' ×')) || '—'} | ${fmtMs(p['50'])} | ${fmtMs(p['99'])} | ${fmtMs(a.maxLatencyMs)} | ${down} |`,
     );
   }
   return rows;
@@ -137,7 +176,12 @@ const LEVELS = '▁▂▃▄▅▆▇█';
 export function sparklines(doc: ResultDocument, columns = SPARKLINE_COLUMNS): string[] {
   const spanMs = Math.max(doc.durationMs, 1);
   const colMs = spanMs / columns;
-  const names = doc.endpoints.map((e) => oneLine(e.name).replace(/`/g, "'"));
+  // Merged documents: each endpoint's row, then a row per agent (`/health @eu`).
+  const lanes = doc.endpoints.flatMap((e) => [
+    { e, name: e.name },
+    ...agentLanes(e).map((l) => ({ e: l.endpoint, name: `${e.name} @${l.agent}` })),
+  ]);
+  const names = lanes.map((l) => oneLine(l.name).replace(/`/g, "'"));
   const width = Math.min(Math.max(6, ...names.map((n) => [...n].length)), 40);
   const label = (s: string) => {
     const chars = [...s];
@@ -146,7 +190,7 @@ export function sparklines(doc: ResultDocument, columns = SPARKLINE_COLUMNS): st
   const end = `+${formatDuration(doc.durationMs)}`;
   const lines = [`${label('')}  +0 s${end.padStart(Math.max(columns - 4, end.length + 1))}`];
   if (doc.phases.length > 1) lines.push(`${label('phases')}  ${phaseRow(doc, colMs, columns)}`);
-  doc.endpoints.forEach((e, i) => {
+  lanes.forEach(({ e }, i) => {
     const ok = new Array<number>(columns).fill(0);
     const failed = new Array<number>(columns).fill(0);
     // A point counts in every column its interval overlaps (short runs: a point spans several).

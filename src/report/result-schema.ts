@@ -23,6 +23,7 @@ const window = z.looseObject({
   checks: counts.optional(),
   phase: text.optional(),
   clientStall: z.boolean().optional(),
+  agents: z.array(text).optional(),
 });
 
 const incident = z.looseObject({
@@ -39,6 +40,7 @@ const incident = z.looseObject({
   windows: num,
   phase: text.optional(),
   clientStall: z.boolean().optional(),
+  agents: z.array(text).optional(),
 });
 
 const point = z.looseObject({
@@ -50,7 +52,7 @@ const point = z.looseObject({
   maxMs: nullableMs,
 });
 
-const endpoint = z.looseObject({
+const agentEndpoint = z.looseObject({
   name: text,
   url: text.refine((u) => URL.canParse(u), 'expected a URL'),
   method: text,
@@ -102,6 +104,30 @@ const endpoint = z.looseObject({
     .array(z.looseObject({ startedAt: text, downtimeMs: ms, verdict: text }))
     .max(10_000)
     .optional(),
+});
+
+/** An endpoint; in a merged document with each agent's view of it (contract §7). */
+const endpoint = agentEndpoint.extend({
+  byAgent: z.record(text, agentEndpoint).optional(),
+});
+
+const agentSummary = z.looseObject({
+  name: text,
+  verdict: text,
+  complete: z.boolean(),
+  gap: z
+    .enum(['missing', 'interrupted', 'running', 'started-late', 'ended-early', 'no-probes'])
+    .optional(),
+  reason: text.optional(),
+  missingFromMs: nullableMs.optional(),
+  host: text.optional(),
+  startedAt: text.nullable(),
+  endedAt: text.nullable(),
+  offsetMs: ms,
+  durationMs: ms,
+  totalRequests: num,
+  totalErrors: num,
+  failing: z.array(text),
 });
 
 const rollback = z.looseObject({
@@ -177,6 +203,8 @@ export const resultSchema = z.looseObject({
   tool: z.looseObject({ name: z.literal('zerodown'), version: text }),
   verdict: text,
   name: text.optional(),
+  agent: text.optional(),
+  agents: z.array(agentSummary).max(10_000).optional(),
   running: z.boolean(),
   interrupted: z.boolean().optional(),
   endedBy: z.enum(['superseded', 'max-run']).optional(),

@@ -8,7 +8,15 @@ import { incidentsOf } from '../analysis/incidents.ts';
 import { formatDuration } from '../config/duration.ts';
 import { decideOutcome, describeDeploy } from '../outcome.ts';
 import type { EndpointResult, ResultDocument } from '../result.ts';
-import { incidentSpan, incidentWhat, mergeGapOf, seconds } from './common.ts';
+import {
+  agentLanes,
+  agentText,
+  codesText,
+  incidentSpan,
+  incidentWhat,
+  mergeGapOf,
+  seconds,
+} from './common.ts';
 import { guardFacts, type Fact } from './guard-text.ts';
 
 /** Renders a result document as plain text (no colour codes). */
@@ -36,6 +44,8 @@ export function runFacts(doc: ResultDocument): Fact[] {
     ['API', apiOf(doc)],
     ['Run time', `${formatDuration(doc.durationMs)}${phasesText(doc)}`],
   ];
+  if (doc.agents) facts.push(['Agents', doc.agents.map(agentText).join('; ') || 'none']);
+  else if (doc.agent !== undefined) facts.push(['Agent', doc.agent]);
   if (doc.deploy) facts.push(['Deploy', describeDeploy(doc.deploy)]);
   if (doc.blocked) facts.push(['Blocked', doc.blocked.reason]);
   facts.push(...guardFacts(doc.guard));
@@ -54,9 +64,10 @@ export function budgetText(doc: ResultDocument): string | undefined {
   return parts.length > 0 ? parts.join(', ') : undefined;
 }
 
-/** The origins probed, comma-separated. */
+/** The origins probed (by every agent of a merged document), comma-separated. */
 export function apiOf(doc: ResultDocument): string {
-  const origins = [...new Set(doc.endpoints.map((e) => new URL(e.url).origin))];
+  const urls = doc.endpoints.flatMap((e) => [e.url, ...agentLanes(e).map((l) => l.endpoint.url)]);
+  const origins = [...new Set(urls.map((u) => new URL(u).origin))];
   return origins.join(', ');
 }
 
@@ -96,7 +107,28 @@ function endpointText(e: EndpointResult, mergeGapMs: number): string[] {
   if (e.retries > 0)
     out.push(`    ${e.retries} probes retried once after a stale keep-alive connection`);
   if (e.skipped > 0) out.push(`    ${e.skipped} probes not sent: zerodown could not keep up`);
+  const lanes = agentLanes(e);
+  const width = Math.max(0, ...lanes.map((l) => l.agent.length));
+  for (const lane of lanes) {
+    out.push(`    @ ${lane.agent.padEnd(width)}  ${agentEndpointText(lane.endpoint, mergeGapMs)}`);
+  }
   return out;
+}
+
+/**
+ * One agent's view of an endpoint in one line:
+ * `✗ 60 requests, 20 failed; p50 1.13 ms, p99 1.99 ms; 1 incident, 1 s down (503 x20)`.
+ */
+export function agentEndpointText(e: EndpointResult, mergeGapMs: number): string {
+  const mark =
+    e.verdict === 'fail' ? '✗' : e.verdict === 'degraded' ? '!' : e.downtime.isDowntime ? '~' : '✓';
+  const p = e.percentiles;
+  const lat = p['50'] === null ? 'no answers' : `p50 ${fmtMs(p['50'])}, p99 ${fmtMs(p['99'])}`;
+  const n = incidentsOf(e, mergeGapMs).length;
+  const down = e.downtime.isDowntime
+    ? `${n} incident${n === 1 ? '' : 's'}, ${formatDuration(e.downtime.totalMs)} down (${codesText(e.errorCodes)})`
+    : 'no downtime';
+  return `${mark} ${e.totalRequests} requests, ${e.totalErrors} failed; ${lat}; ${down}`;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { decideOutcome } from '../outcome.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ResultDocument } from '../result.ts';
 import type { RunController } from './run-controller.ts';
 
 /** Builds the registry for one controller. */
@@ -68,6 +69,7 @@ export function createMetrics(controller: RunController): Registry {
       }
     },
   });
+  addAgentMetrics(registry, controller);
   new Gauge({
     name: 'zerodown_run_running',
     help: '1 while a run is going.',
@@ -86,4 +88,53 @@ export function createMetrics(controller: RunController): Registry {
     },
   });
   return registry;
+}
+
+/**
+ * Merged documents (contract §7): each agent's view, labelled by agent — its downtime and probes
+ * per endpoint, and whether its data is complete. Nothing for a single vantage.
+ */
+export function addAgentMetrics(
+  registry: Registry,
+  source: { stats(): ResultDocument | undefined },
+): void {
+  new Gauge({
+    name: 'zerodown_agent_downtime_seconds',
+    help: 'Merged runs: summed downtime window time as each agent saw it, by endpoint and agent.',
+    labelNames: ['endpoint', 'agent'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of source.stats()?.endpoints ?? []) {
+        for (const [agent, a] of Object.entries(e.byAgent ?? {})) {
+          this.set({ endpoint: e.name, agent }, a.downtime.totalMs / 1000);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'zerodown_agent_probes',
+    help: 'Merged runs: probes each agent completed so far, by endpoint, agent and result.',
+    labelNames: ['endpoint', 'agent', 'result'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const e of source.stats()?.endpoints ?? []) {
+        for (const [agent, a] of Object.entries(e.byAgent ?? {})) {
+          this.set({ endpoint: e.name, agent, result: 'ok' }, a.totalRequests - a.totalErrors);
+          this.set({ endpoint: e.name, agent, result: 'fail' }, a.totalErrors);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'zerodown_agent_complete',
+    help: 'Merged runs: 1 when the agent covered the whole measurement, 0 when missing or stopped early.',
+    labelNames: ['agent'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const a of source.stats()?.agents ?? []) this.set({ agent: a.name }, a.complete ? 1 : 0);
+    },
+  });
 }
