@@ -2,7 +2,8 @@
  * Per-region outages measured without a hub: three `zerodown probe` processes, each in its own
  * network namespace (test/helpers/regions.ts), probe one target in the root namespace through a
  * routed path; one region's path is cut for 1 s. Only that region's result has a window, and it
- * is as long as the cut.
+ * is as long as the cut. Then `zerodown merge` of the three files (the CI-artifact flow of contract
+ * §7) gives one union window that names that region alone.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ResultDocument } from '../../src/result.ts';
-import { CLI } from '../helpers/cli.ts';
+import { CLI, runCli } from '../helpers/cli.ts';
 import { cannotMakeRegions, Regions, type Cut } from '../helpers/regions.ts';
 
 const NAMES = ['eu', 'us', 'ap'] as const;
@@ -63,6 +64,9 @@ describe('regions (network namespaces)', { skip: why }, () => {
         'fresh',
         '--duration',
         '4s',
+        '--agent',
+        name,
+        '--no-progress',
         '--json',
         join(dir, `${name}.json`),
       ]);
@@ -118,6 +122,40 @@ describe('regions (network namespaces)', { skip: why }, () => {
       assert.equal(ep.downtime.windows.length, 0);
       assert.ok(ep.totalRequests >= 4 * RATE * 0.9, `${name}: ${ep.totalRequests} probes`);
     }
+
+    // The artifact flow: the three files merged by the built binary give one window naming eu.
+    const merged = await runCli([
+      'merge',
+      ...NAMES.map((n) => join(dir, `${n}.json`)),
+      '--expect-agents',
+      NAMES.join(','),
+      '--json',
+      join(dir, 'merged.json'),
+    ]);
+    assert.equal(merged.code, 1, merged.stdout + merged.stderr);
+    const doc = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')) as ResultDocument;
+    assert.equal(doc.verdict, 'fail');
+    assert.deepEqual(
+      doc.agents!.map((a) => [a.name, a.verdict, a.complete]),
+      [
+        ['eu', 'fail', true],
+        ['us', 'pass', true],
+        ['ap', 'pass', true],
+      ],
+    );
+    const union = doc.endpoints[0]!.downtime.windows;
+    assert.equal(union.length, 1, JSON.stringify(union));
+    assert.deepEqual(union[0]!.agents, ['eu']);
+    assert.ok(
+      Math.abs(union[0]!.durationMs - cutMs) <= TOLERANCE_MS,
+      `merged window ${union[0]!.durationMs} ms, cut ${cutMs} ms`,
+    );
+    const byAgent = doc.endpoints[0]!.byAgent!;
+    assert.equal(byAgent.us!.downtime.windows.length, 0);
+    assert.equal(byAgent.ap!.downtime.windows.length, 0);
+    console.log(
+      `regions: merged window ${union[0]!.durationMs} ms naming ${union[0]!.agents.join(',')}`,
+    );
   });
 
   test('dispose() leaves no namespace or link behind', () => {
