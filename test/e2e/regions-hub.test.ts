@@ -30,7 +30,8 @@ function cannotRun(): string | undefined {
   if (!NATS) return 'nats-server not found: bash scripts/system-deps.sh nats-server';
   // `agent --help` prints the program's help when there is no such command: ask the list.
   const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
-  if (!/^\s+agent\b/m.test(help.stdout)) return '`zerodown agent` is not in this build (the hub is not merged yet)';
+  if (!/^\s+agent\b/m.test(help.stdout))
+    return '`zerodown agent` is not in this build (the hub is not merged yet)';
   return undefined;
 }
 
