@@ -6,17 +6,18 @@
  * §7) gives one union window that names that region alone.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { ResultDocument } from '../../src/result.ts';
 import { CLI, runCli } from '../helpers/cli.ts';
-import { cannotMakeRegions, Regions, type Cut } from '../helpers/regions.ts';
+import { cannotMakeRegions, Regions, sweepStaleRegions, type Cut } from '../helpers/regions.ts';
 
 const NAMES = ['eu', 'us', 'ap'] as const;
 const CUT_MS = 1000;
@@ -169,4 +170,33 @@ describe('regions (network namespaces)', { skip: why }, () => {
     for (const n of names) assert.ok(!netns.includes(n), netns);
     assert.ok(!links.includes(`${extra.rootLink}@`), links);
   });
+
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    test(`a test process ended by ${signal}: ${signal === 'SIGKILL' ? 'the next sweep removes' : 'it removes'} its namespaces`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'zd-regions-sig-'));
+      const script = join(dir, 'hold.ts');
+      writeFileSync(
+        script,
+        `import { Regions } from ${JSON.stringify(HELPER)};\n` +
+          "Regions.create(['a', 'b']);\nconsole.log('ready');\nsetInterval(() => {}, 1000);\n",
+      );
+      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await once(child.stdout, 'data');
+      const mine = () =>
+        execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+          .split('\n')
+          .filter((l) => l.endsWith(`-${child.pid}`) || l.includes(`-${child.pid} `));
+      assert.equal(mine().length, 3, 'a, b and the router');
+      child.kill(signal);
+      await once(child, 'close');
+      if (signal === 'SIGKILL') {
+        assert.equal(mine().length, 3, 'nothing ran in the killed process');
+        const removed = sweepStaleRegions();
+        assert.ok(removed.includes(`zd-a-${child.pid}`), removed.join(' '));
+      }
+      assert.deepEqual(mine(), []);
+    });
+  }
 });
+
+const HELPER = fileURLToPath(new URL('../helpers/regions.ts', import.meta.url));

@@ -23,14 +23,18 @@
  * and netem is not available everywhere (this machine's kernel has no sch_netem): blackhole is
  * a built-in qdisc. A silent drop is a real partition: nothing answers, probes end by timeout.
  * `ip link set down` was not chosen: the kernel deletes the routes through a link that goes down
- * (they would have to be put back), and connections fail at once with ENETUNREACH, a local error
- * that says nothing about the path. To get a sharp window, probe with `--connection fresh` and a
- * timeout under 1 s (the first SYN retransmission): every probe sent during the cut fails, the
- * first one after it succeeds. On kept-alive connections a request sent just before the cut ends
- * may still get through on TCP's retransmission (≥200 ms later), which shortens the window.
+ * and does not put them back when it comes up (measured: a 1 s down/up of a region's link left it
+ * without its default route, a 4.1 s window of ENETUNREACH to the end of the run), and while down
+ * connections fail at once with ENETUNREACH, a local error that says nothing about the path.
  *
- * Everything is named with the test process's pid; `dispose()` removes it, and so does an exit
- * hook when a test fails before calling it. `sweepStaleRegions()` removes what a killed test left.
+ * A cut is downtime only if it outlasts the probe timeout: TCP retransmits (a SYN after 1 s, data
+ * after ≥200 ms) and a probe still waiting when the path comes back succeeds, late. Measured with
+ * a 1 s cut at 50 probes/s: timeout 2 s gives no window at all (max latency 1.5-1.7 s, fresh or
+ * kept-alive connections); timeout 500 ms gives one window of 1020 ms (either mode). So tests
+ * that want a window cut for longer than their timeout (they use 500 ms and `fresh`).
+ *
+ * Everything is named with the test process's pid; `dispose()` removes it, and so do an exit hook
+ * and SIGINT/SIGTERM handlers when a test fails or is stopped before calling it. `sweepStaleRegions()` removes what a killed test left.
  * Needs root and iproute2 (`bash scripts/system-deps.sh iproute2`).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -56,6 +60,18 @@ export interface Cut {
 
 const NAME = /^zd-[a-z0-9]+-(\d+)$/;
 let made = 0;
+const live = new Set<Regions>();
+
+/**
+ * SIGINT/SIGTERM end a process without its 'exit' event: remove the regions, then die of the
+ * signal as if nothing had listened.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  for (const r of live) r.dispose();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.kill(process.pid, signal);
+}
 
 function ip(args: readonly string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -153,6 +169,11 @@ export class Regions {
       coreLink: `r${i}`,
     }));
     process.on('exit', this.onExit);
+    if (live.size === 0) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
+    live.add(this);
     try {
       this.build(x);
     } catch (err) {
@@ -262,6 +283,11 @@ export class Regions {
     if (this.disposed) return;
     this.disposed = true;
     process.off('exit', this.onExit);
+    live.delete(this);
+    if (live.size === 0) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     for (const c of this.children) c.kill('SIGKILL');
     for (const r of this.regions) {
       // A process started through wrap() (not tracked here) would keep the namespace alive after
