@@ -4,7 +4,7 @@
 # Timing-sensitive suites run one file at a time (2-core machines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/system-deps.sh curl jq prometheus chromium libxml2-utils nginx haproxy socat openssl iproute2 nats-server postgresql-15
+bash scripts/system-deps.sh curl jq prometheus chromium libxml2-utils nginx haproxy socat openssl iproute2 postgresql-15 nats-server
 mkdir -p test-results
 exec node --test --test-concurrency=1 --test-timeout=180000 \
   "test/unit/**/*.test.ts" "test/integration/**/*.test.ts" "test/e2e/**/*.test.ts" \

@@ -23,6 +23,10 @@ export const ERROR_CODES = {
    * agent, different endpoint sets.
    */
   ZD_MERGE_INVALID: { exitCode: EXIT.usage, httpStatus: 400 },
+  /** The hub (`--hub`, a NATS server) cannot be reached, or refused the connection. */
+  ZD_HUB: { exitCode: EXIT.usage, httpStatus: 502 },
+  /** `--agents`: a named agent did not join the hub within `--agents-timeout`; nothing deployed. */
+  ZD_AGENTS_MISSING: { exitCode: EXIT.blocked, httpStatus: 503 },
   /** A run is already going (control server). */
   ZD_RUN_ACTIVE: { exitCode: EXIT.usage, httpStatus: 409 },
   /** The control server has no run to answer for yet. */

@@ -32,6 +32,10 @@ export interface SharedFlags extends RequestFlags {
   service?: string;
   label?: string;
   agent?: string;
+  hub?: string;
+  hubCreds?: string;
+  agents?: string;
+  agentsTimeout?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -69,7 +73,11 @@ export function addSharedOptions(cmd: Command, phases: boolean): Command {
     .option(
       '--agent <name>',
       "this vantage's name in the result (default: ZERODOWN_AGENT, JOB_COMPLETION_INDEX as index-N, the host name)",
-    );
+    )
+    .option('--hub <nats-url>', 'coordinate agents over this NATS JetStream server (with --agents)')
+    .option('--hub-creds <file>', 'NATS credentials file for the hub')
+    .option('--agents <a,b,...>', 'the agents that must join the run on the hub')
+    .option('--agents-timeout <dur>', 'how long to wait for the agents (default 60s; then exit 4)');
   return cmd;
 }
 

@@ -8,6 +8,7 @@ import { EXIT } from '../exit-codes.ts';
 import { Redactor } from '../redact.ts';
 import { VERSION } from '../version.ts';
 
+import { registerAgent } from './agent-command.ts';
 import { registerDemo } from './demo-command.ts';
 import { registerHistory } from './history-command.ts';
 import { registerClientCommands } from './client-commands.ts';
@@ -32,6 +33,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerProbe(program, setExit);
   registerReport(program, setExit);
   registerMerge(program, setExit);
+  registerAgent(program, setExit);
 
   registerWait(program, setExit);
   registerServe(program, setExit);

@@ -15,6 +15,9 @@ import { addSharedOptions, configFromFlags, type SharedFlags } from './options.t
 import { Progress } from './progress.ts';
 import { openRunHistory, recordResult } from './run-history.ts';
 import type { SessionHistory } from '../history/plan.ts';
+import { HubCoordinator } from '../hub/coordinator.ts';
+import { decideOutcome } from '../outcome.ts';
+import { flagDuration } from './options.ts';
 
 /** Registers `run`; `exit` receives the exit code. */
 export function registerRun(program: Command, exit: (code: number) => void): void {
@@ -48,21 +51,27 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
         'run: the config has guard.stages; give no command after --',
       );
     }
-    await runReported(config, flags, exit, ({ signal, progress, onSession, history, agent }) =>
-      runDeploy({
-        config,
-        command,
-        agent,
-        signal,
-        history,
-        output: {
-          stdout: (chunk) => progress.write(process.stdout, chunk),
-          stderr: (chunk) => progress.write(process.stderr, chunk),
-        },
-        onSession,
-        onPhase: (phase) =>
-          progress.note(config.redactor.text(phaseMessage(phase, config, command))),
-      }),
+    await runReported(
+      config,
+      flags,
+      exit,
+      ({ signal, progress, onSession, onPhase, history, agent }) =>
+        runDeploy({
+          config,
+          command,
+          agent,
+          signal,
+          history,
+          output: {
+            stdout: (chunk) => progress.write(process.stdout, chunk),
+            stderr: (chunk) => progress.write(process.stderr, chunk),
+          },
+          onSession,
+          onPhase: (phase) => {
+            progress.note(config.redactor.text(phaseMessage(phase, config, command)));
+            onPhase(phase);
+          },
+        }),
     );
   });
 }
@@ -93,27 +102,36 @@ async function runReported(
     signal: AbortSignal;
     progress: Progress;
     onSession: (session: ProbeSession) => void;
+    onPhase: (phase: string) => void;
     history: SessionHistory | undefined;
     agent: string;
   }) => Promise<RunOutcome>,
 ): Promise<void> {
   const agent = agentName(flags.agent);
+  const hub = await joinHub(config, flags, agent);
   // Learned budgets are read before probing: the verdict is judged with them from the start.
   const history = await openRunHistory(config, agent);
   const progress = new Progress(process.stderr, flags.progress !== false);
   const { signal, dispose } = interruptSignal();
   let session: ProbeSession | undefined;
   try {
-    const outcome = await start({
+    let outcome = await start({
       signal,
       progress,
       onSession: (s) => {
         session = s;
         progress.attach(s);
+        if (hub) void hub.start(s.phase ?? 'probe');
       },
+      onPhase: (phase) => hub?.beginPhase(phase),
       history: history?.session,
       agent,
     });
+    if (hub) {
+      // Budgets and the verdict judge the merged view: every agent's outcomes and this one's.
+      const result = await hub.finish(outcome.result);
+      outcome = { result, exitCode: decideOutcome(result).exitCode };
+    }
     progress.stop();
     emitResult(outcome.result, config.report);
     // After the result is final and written: a failed write never changes the verdict.
@@ -126,7 +144,41 @@ async function runReported(
   } finally {
     progress.stop();
     dispose();
+    await hub?.close();
   }
+}
+
+/** With `--hub`: connects and waits for the `--agents` (exit 4 when one does not come). */
+async function joinHub(
+  config: ZerodownConfig,
+  flags: SharedFlags,
+  self: string,
+): Promise<HubCoordinator | undefined> {
+  if (flags.hub === undefined) {
+    if (flags.agents !== undefined) throw new ZerodownError('ZD_USAGE', '--agents: needs --hub');
+    return undefined;
+  }
+  const agents = (flags.agents ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (agents.length === 0)
+    throw new ZerodownError('ZD_USAGE', '--hub: name the agents with --agents a,b,...');
+  for (const a of agents) agentName(a);
+  if (agents.includes(self)) {
+    throw new ZerodownError('ZD_USAGE', `--agents: ${self} is this process's own name (--agent)`);
+  }
+  const timeoutMs = flagDuration('--agents-timeout', flags.agentsTimeout) ?? 60_000;
+  const say = (line: string) => process.stderr.write(`zerodown: ${line}\n`);
+  const hub = new HubCoordinator(config, { url: flags.hub, creds: flags.hubCreds }, agents, say);
+  try {
+    await hub.connect();
+    await hub.waitForAgents(timeoutMs);
+  } catch (err) {
+    await hub.close();
+    throw err;
+  }
+  return hub;
 }
 
 function phaseMessage(phase: string, config: ZerodownConfig, command: string[]): string {

@@ -1,0 +1,127 @@
+/**
+ * What the coordinator knows of one agent: its probe records, rebuilt into endpoint results with
+ * the same accumulators as a local run (`outcomeOf` → `EndpointStats`), and its document.
+ */
+import { EndpointStats } from '../analysis/endpoint-stats.ts';
+import { round3 } from '../analysis/histogram.ts';
+import type { ZerodownConfig } from '../config/resolve.ts';
+import { decideOutcome } from '../outcome.ts';
+import { outcomeOf } from '../probe/record.ts';
+import {
+  SCHEMA_VERSION,
+  type EngineReport,
+  type PhaseSpan,
+  type ResultDocument,
+} from '../result.ts';
+import { VERSION } from '../version.ts';
+import type { Batch } from './protocol.ts';
+
+const NO_ENGINE: EngineReport = {
+  latenessMs: { p50: 0, p99: 0, max: 0 },
+  eventLoopDelayMs: { p99: 0, max: 0 },
+  sent: 0,
+  skipped: 0,
+  retries: 0,
+  stalls: [],
+};
+
+/** One agent's records in one run, each batch counted once. */
+export class AgentView {
+  private readonly stats: EndpointStats[];
+  private readonly seen = new Set<number>();
+  startedAt: string | undefined;
+  nowMs = 0;
+  phases: PhaseSpan[] = [];
+  engine: EngineReport | undefined;
+  final = false;
+  dropped = 0;
+  /** Records naming an endpoint the coordinator's config does not have (ignored). */
+  unknown = 0;
+  records = 0;
+  /** Wall clock (ms) of its last heartbeat. */
+  lastHeard = 0;
+  /** Set when its heartbeat stopped for 3 s: where its data ends (ms on its clock) and when. */
+  lost: { atMs: number; at: string } | undefined;
+
+  readonly name: string;
+  private readonly config: ZerodownConfig;
+
+  constructor(name: string, config: ZerodownConfig) {
+    this.name = name;
+    this.config = config;
+    this.stats = config.endpoints.map((e) => new EndpointStats(e));
+  }
+
+  /** Adds a batch; false when it was counted before (a resend). */
+  add(b: Batch): boolean {
+    if (this.seen.has(b.batch)) return false;
+    this.seen.add(b.batch);
+    this.startedAt ??= b.startedAt;
+    this.nowMs = Math.max(this.nowMs, b.nowMs);
+    if (b.phases.length > 0) this.phases = b.phases;
+    this.dropped = Math.max(this.dropped, b.dropped);
+    if (b.final) {
+      this.final = true;
+      this.engine = b.engine;
+    }
+    for (const r of b.records) {
+      const i = this.config.endpoints.findIndex((e) => e.name === r.endpoint);
+      if (i < 0) {
+        this.unknown++;
+        continue;
+      }
+      this.records++;
+      this.stats[i]!.add(outcomeOf(r, i));
+    }
+    return true;
+  }
+
+  /** Its result document, judged with the coordinator's budget. */
+  document(running: boolean): ResultDocument {
+    const c = this.config;
+    const budget = {
+      maxDowntimeMs: c.maxDowntimeMs,
+      maxIncidentMs: c.maxIncidentMs,
+      mergeGapMs: c.mergeGapMs,
+    };
+    const engine = this.engine ?? NO_ENGINE;
+    const phases =
+      this.phases.length > 0 ? this.phases : [{ name: 'probe', startMs: 0, endMs: this.nowMs }];
+    const endpoints = this.stats.map((s) => s.toResult({ budget, phases, stalls: engine.stalls }));
+    const incomplete = this.lost !== undefined || this.dropped > 0 || (!running && !this.final);
+    const doc: ResultDocument = {
+      schemaVersion: SCHEMA_VERSION,
+      tool: { name: 'zerodown', version: VERSION },
+      agent: this.name,
+      verdict: 'pass',
+      running: running && !incomplete,
+      startedAt: this.startedAt ?? new Date().toISOString(),
+      endedAt: this.final
+        ? new Date(Date.parse(this.startedAt ?? '') + this.nowMs).toISOString()
+        : null,
+      durationMs: round3(this.nowMs),
+      phases,
+      budget: {
+        maxDowntimeMs: c.maxDowntimeMs ?? null,
+        mergeGapMs: c.mergeGapMs,
+        maxIncidentMs: c.maxIncidentMs ?? null,
+      },
+      endpoints,
+      engine,
+    };
+    if (incomplete) doc.interrupted = true;
+    doc.verdict = decideOutcome(doc).verdict;
+    return doc;
+  }
+
+  /** Why this vantage is incomplete, in words, or undefined. */
+  why(): string | undefined {
+    if (this.lost)
+      return `heartbeat lost at ${this.lost.at} (its data ends at +${(this.lost.atMs / 1000).toFixed(3)}s)`;
+    if (this.dropped > 0)
+      return `dropped ${this.dropped} records while the hub was away (buffer full)`;
+    if (!this.final)
+      return `sent no final batch (its data ends at +${(this.nowMs / 1000).toFixed(3)}s)`;
+    return undefined;
+  }
+}

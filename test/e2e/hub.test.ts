@@ -1,0 +1,215 @@
+/**
+ * Agents and a live hub (contract §7) end to end: a real nats-server with JetStream, three real
+ * `zerodown agent` processes each probing its own loopback target, and a coordinating
+ * `zerodown probe --hub --agents`. Only eu's target has a 1 s outage.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { connect } from '@nats-io/transport-node';
+import type { ResultDocument } from '../../src/result.ts';
+import { CLI, runCli } from '../helpers/cli.ts';
+import { FaultServer, sleep } from '../helpers/fault-server.ts';
+import { freePort, startNats, type NatsServer } from '../helpers/nats.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'zerodown-hub-'));
+const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as ResultDocument;
+
+interface AgentProcess {
+  child: ChildProcess;
+  stderr: () => string;
+}
+
+function startAgent(name: string, hub: string, target: FaultServer): AgentProcess {
+  const config = join(dir, `${name}.yml`);
+  writeFileSync(config, `defaults:\n  rate: 20\nendpoints:\n  - url: ${target.url('/health')}\n`);
+  const child = spawn(
+    process.execPath,
+    [CLI, 'agent', '--hub', hub, '--name', name, '-c', config],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  return { child, stderr: () => err };
+}
+
+async function waitFor(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+describe('zerodown agent + probe --hub: three agents, one coordinator', () => {
+  let nats: NatsServer;
+  const targets = new Map<string, FaultServer>();
+  const agents = new Map<string, AgentProcess>();
+  const names = ['eu', 'us', 'ap'];
+
+  before(async () => {
+    nats = await startNats();
+    for (const n of [...names, 'hq']) targets.set(n, await FaultServer.start());
+    for (const n of names) agents.set(n, startAgent(n, nats.url, targets.get(n)!));
+    await waitFor('agents connected', () =>
+      [...agents.values()].every((a) => a.stderr().includes('waiting for runs')),
+    );
+  });
+  after(async () => {
+    for (const a of agents.values()) a.child.kill('SIGKILL');
+    for (const s of targets.values()) await s.close();
+    await nats.stop();
+  });
+
+  const coordinate = (out: string, duration: string, extra: string[] = []) =>
+    runCli(
+      [
+        'probe',
+        '-u',
+        targets.get('hq')!.url('/health'),
+        '--rate',
+        '20',
+        '--duration',
+        duration,
+        '--hub',
+        nats.url,
+        '--agents',
+        names.join(','),
+        '--agent',
+        'hq',
+        '--json',
+        out,
+        '--no-progress',
+        ...extra,
+      ],
+      { timeoutMs: 40_000 },
+    );
+
+  test('merged verdict: fails, the window names exactly eu, every probe counted once', async (t) => {
+    const before = new Map([...targets].map(([n, s]) => [n, s.requests]));
+    const out = join(dir, 'merged.json');
+    const run = coordinate(out, '4s');
+    // Once every agent is probing, eu's target goes down for 1 s.
+    await waitFor('agents probing', () =>
+      names.every((n) => targets.get(n)!.requests - before.get(n)! > 12),
+    );
+    const outage = await targets.get('eu')!.outage({ kind: 'status', status: 503 }, 1000);
+    const r = await run;
+    assert.equal(r.code, 1, r.stderr);
+    const doc = read(out);
+    assert.deepEqual(
+      doc.agents!.map((a) => [a.name, a.verdict, a.complete]),
+      [
+        ['hq', 'pass', true],
+        ['eu', 'fail', true],
+        ['us', 'pass', true],
+        ['ap', 'pass', true],
+      ],
+    );
+    const e = doc.endpoints[0]!;
+    assert.equal(e.downtime.windows.length, 1);
+    assert.deepEqual(e.downtime.windows[0]!.agents, ['eu']);
+    const w = e.byAgent!.eu!.downtime.windows[0]!;
+    t.diagnostic(`eu window ${w.durationMs} ms, real outage ${outage.durationMs.toFixed(1)} ms`);
+    assert.ok(Math.abs(w.durationMs - outage.durationMs) <= 150, `window ${w.durationMs} ms`);
+    for (const n of ['us', 'ap', 'hq']) assert.equal(e.byAgent![n]!.downtime.windows.length, 0);
+    // Exactly once: what the targets logged = every vantage's probes + its unrecorded primers.
+    const logged = [...targets].reduce((n, [name, s]) => n + s.requests - before.get(name)!, 0);
+    assert.equal(e.totalRequests + (doc.engine.primed ?? 0), logged);
+    assert.equal(
+      e.totalRequests,
+      doc.agents!.reduce((n, a) => n + a.totalRequests, 0),
+    );
+  });
+
+  test('kill -9 of an agent mid-run: inconclusive, exit 6, naming it and from when', async () => {
+    const out = join(dir, 'killed.json');
+    const base = targets.get('ap')!.requests;
+    const run = coordinate(out, '6s');
+    await waitFor('ap probing', () => targets.get('ap')!.requests - base > 20);
+    agents.get('ap')!.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    const r = await run;
+    assert.equal(r.code, 6, r.stderr);
+    const ap = read(out).agents!.find((a) => a.name === 'ap')!;
+    assert.equal(ap.complete, false);
+    assert.match(ap.reason!, /^heartbeat lost at \d{4}-\d\d-\d\dT[\d:.]+Z/);
+    const lostAt = Date.parse(/lost at (\S+)/.exec(ap.reason!)![1]!);
+    assert.ok(Math.abs(lostAt - killedAt) < 1000, `lost at ${lostAt - killedAt} ms from the kill`);
+    assert.match(r.stdout, /ap/);
+    assert.match(r.stderr, /agent ap: heartbeat lost/);
+    agents.set('ap', startAgent('ap', nats.url, targets.get('ap')!));
+    await waitFor('ap back', () => agents.get('ap')!.stderr().includes('waiting for runs'));
+  });
+
+  test('a hub message naming a target is ignored: the agent probes only its own config', async () => {
+    const evil = await FaultServer.start();
+    const nc = await connect({ servers: nats.url });
+    const base = targets.get('us')!.requests;
+    const msg = (state: string) =>
+      JSON.stringify({
+        type: 'control',
+        run: 'ssrf',
+        agents: ['us'],
+        state,
+        phase: 'probe',
+        phaseIndex: 0,
+        endpoints: [{ url: evil.url('/steal') }],
+        url: evil.url('/steal'),
+        target: evil.url('/steal'),
+      });
+    nc.publish('zerodown.control', msg('running'));
+    await waitFor('us probing its own target', () => targets.get('us')!.requests - base > 10);
+    nc.publish('zerodown.control', msg('ended'));
+    await nc.drain();
+    await sleep(300);
+    assert.equal(evil.requests, 0);
+    await evil.close();
+  });
+
+  test('a missing agent blocks the run: exit 4 after --agents-timeout, naming it', async () => {
+    const r = await runCli(
+      [
+        'probe',
+        '-u',
+        targets.get('hq')!.url('/'),
+        '--duration',
+        '1s',
+        '--hub',
+        nats.url,
+        '--agents',
+        'eu,nowhere',
+        '--agents-timeout',
+        '1s',
+        '--agent',
+        'hq',
+      ],
+      { timeoutMs: 20_000 },
+    );
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /agent nowhere did not join within 1000 ms/);
+  });
+});
+
+test('an agent started without the hub reachable retries, says so, then joins', async () => {
+  const port = await freePort();
+  const target = await FaultServer.start();
+  const a = startAgent('late', `nats://127.0.0.1:${port}`, target);
+  try {
+    await waitFor('retry message', () => /not reachable .*retrying/.test(a.stderr()), 10_000);
+    const nats = await startNats(port);
+    try {
+      await waitFor('connected', () => a.stderr().includes('waiting for runs'), 10_000);
+    } finally {
+      await nats.stop();
+    }
+  } finally {
+    a.child.kill('SIGKILL');
+    await target.close();
+  }
+});
