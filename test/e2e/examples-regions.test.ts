@@ -155,9 +155,10 @@ describe('GitHub: regions, results merged from artifacts (examples/github/region
         const windows = ep.downtime.windows;
         assert.equal(windows.length, 1, `${ep.name}: ${JSON.stringify(windows)}`);
         assert.deepEqual(windows[0]!.agents, ['eu']);
-        // 20 probes/s: a window is known to one interval at each end, plus tc's few ms.
+        // 20 probes/s: a window is known to one interval at each end (two: a connection under way
+        // when the cut begins or ends fails too), plus timer and tc jitter.
         assert.ok(
-          Math.abs(windows[0]!.durationMs - cutMs) <= 120,
+          Math.abs(windows[0]!.durationMs - cutMs) <= 140,
           `${ep.name}: window ${windows[0]!.durationMs} ms, cut ${cutMs} ms`,
         );
         for (const r of ['us', 'ap']) assert.equal(ep.byAgent![r]!.totalErrors, 0, r);

@@ -21,7 +21,8 @@ import { cannotMakeRegions, Regions, sweepStaleRegions, type Cut } from '../help
 
 const NAMES = ['eu', 'us', 'ap'] as const;
 const CUT_MS = 1000;
-/** One probe interval at the rate below, plus the few milliseconds `tc` takes to run. */
+/** Two probe intervals at the rate below (a connection under way as the cut begins or ends fails
+ * too), plus timer and `tc` jitter. */
 const RATE = 50;
 const TOLERANCE_MS = 2 * (1000 / RATE) + 40;
 

@@ -49,12 +49,12 @@ export interface Region {
   readonly coreLink: string;
 }
 
-/** When a cut was in force, as epoch milliseconds (both ends of the link dropping). */
+/** When a cut was in force, as epoch milliseconds (from its first qdisc to its last). */
 export interface Cut {
   region: string;
-  /** After both qdiscs were in place. */
+  /** Before the first qdisc went on. */
   startEpochMs: number;
-  /** Before the first qdisc was removed. */
+  /** After the last qdisc came off. */
   endEpochMs: number;
 }
 
@@ -246,26 +246,30 @@ export class Regions {
     return child;
   }
 
-  /** Drops every packet on the region's link, both ways, until restore(). */
+  /** Drops every packet on the region's link, both ways, until restore(). Returns when it began. */
   cutStart(name: string): number {
     const r = this.region(name);
+    const at = Date.now();
     tc(['-n', r.netns, 'qdisc', 'add', 'dev', 'eth0', 'root', 'blackhole']);
     tc(['-n', this.core, 'qdisc', 'add', 'dev', r.coreLink, 'root', 'blackhole']);
-    return Date.now();
+    return at;
   }
 
-  /** Puts the region's link back (removes both blackhole qdiscs). */
+  /** Puts the region's link back (removes both blackhole qdiscs). Returns when it was whole. */
   restore(name: string): number {
     const r = this.region(name);
-    const at = Date.now();
     spawnSync('tc', ['-n', this.core, 'qdisc', 'del', 'dev', r.coreLink, 'root'], {
       stdio: 'ignore',
     });
     spawnSync('tc', ['-n', r.netns, 'qdisc', 'del', 'dev', 'eth0', 'root'], { stdio: 'ignore' });
-    return at;
+    return Date.now();
   }
 
-  /** Cuts the region's path for `ms` milliseconds; says when the cut was in force. */
+  /**
+   * Cuts the region's path for `ms` milliseconds; says when it was cut, from before the first
+   * qdisc went on to after the last came off (each `tc` takes a few milliseconds, more on a busy
+   * machine, and one direction dropping is already a cut).
+   */
   async cut(name: string, ms: number): Promise<Cut> {
     const startEpochMs = this.cutStart(name);
     let endEpochMs: number;
