@@ -6,36 +6,22 @@
  * verdict fails; us, ap and the coordinator's own vantage (hq, in the root namespace) report none.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ResultDocument } from '../../src/result.ts';
 import { CLI, runCli } from '../helpers/cli.ts';
-import { cannotMakeRegions, Regions, type Cut } from '../helpers/regions.ts';
+import { cannotRunRegionHub, startRegionHub, type RegionHub } from '../helpers/region-hub.ts';
+import { Regions, type Cut } from '../helpers/regions.ts';
 
 const NAMES = ['eu', 'us', 'ap'];
-const NATS = ['/usr/sbin/nats-server', '/usr/bin/nats-server', 'nats-server'].find(
-  (b) => spawnSync(b, ['--version'], { stdio: 'ignore' }).status === 0,
-);
 
-/** Why the live test cannot run here, or undefined. */
-function cannotRun(): string | undefined {
-  const regions = cannotMakeRegions();
-  if (regions) return regions;
-  if (!NATS) return 'nats-server not found: bash scripts/system-deps.sh nats-server';
-  // `agent --help` prints the program's help when there is no such command: ask the list.
-  const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
-  if (!/^\s+agent\b/m.test(help.stdout))
-    return '`zerodown agent` is not in this build (the hub is not merged yet)';
-  return undefined;
-}
-
-const why = cannotRun();
+const why = cannotRunRegionHub();
 if (why) console.log(`regions-hub: skipped: ${why}`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,7 +33,7 @@ describe(
     const dir = mkdtempSync(join(tmpdir(), 'zd-hub-'));
     let regions: Regions;
     let target: http.Server;
-    let nats: ChildProcess;
+    let nats: RegionHub;
     let hub: string;
     const agents: ChildProcess[] = [];
     const agentLogs = new Map<string, string>();
@@ -65,14 +51,8 @@ describe(
           'endpoints:\n  - url: /healthz\n',
       );
       // The hub listens on the address every region reaches; the coordinator dials it too.
-      const natsPort = await freePort(regions.targetHost);
-      nats = spawn(
-        NATS!,
-        ['-js', '-a', regions.targetHost, '-p', String(natsPort), '-sd', join(dir, 'js')],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      hub = `nats://${regions.targetHost}:${natsPort}`;
-      await waitForPort(regions.targetHost, natsPort);
+      nats = await startRegionHub(regions.targetHost);
+      hub = nats.url;
       for (const name of NAMES) {
         const child = regions.spawn(name, process.execPath, [
           CLI,
@@ -93,7 +73,7 @@ describe(
     });
     after(() => {
       for (const a of agents) a.kill('SIGTERM');
-      nats?.kill('SIGTERM');
+      nats?.stop();
       target?.close();
       regions?.dispose();
     });
@@ -176,28 +156,3 @@ describe(
     });
   },
 );
-
-async function freePort(host: string): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, host);
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-async function waitForPort(host: string, port: number): Promise<void> {
-  const until = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, host, () => {
-        c.destroy();
-        resolve(true);
-      });
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nats-server not listening on ${host}:${port}`);
-    await sleep(50);
-  }
-}
