@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { parseConfigText } from '../../src/config/load.ts';
 import { resolveConfig } from '../../src/config/resolve.ts';
 import type { ResultDocument } from '../../src/result.ts';
 import { only, readDocuments, readManifests, type Container } from '../helpers/kubernetes.ts';
+import { cannotRunRegionHub, startRegionHub, type RegionHub } from '../helpers/region-hub.ts';
 import { cannotMakeRegions, Regions, type Cut } from '../helpers/regions.ts';
 import { exampleWorkdir, runGithubWorkflow } from '../helpers/workflow.ts';
 
@@ -180,7 +181,8 @@ describe('GitHub: regions live through a hub (examples/github/regions-hub.yml)',
     assert.equal(agent.strategy!['fail-fast'], false);
     assert.deepEqual(agent['runs-on'], ['self-hosted', '${{ matrix.region }}']);
     const run = stepNamed(agent.steps, 'zerodown:').run!;
-    assert.match(run, /^zerodown agent /);
+    assert.match(run, /^timeout "\$AGENT_FOR" zerodown agent /);
+    assert.match(run, /\|\| \[ \$\? -eq 124 \]\s*$/, 'stopped by timeout is the normal end');
     assert.equal(flag(run, '--hub'), '$ZERODOWN_HUB');
     assert.equal(flag(run, '--name'), '${{ matrix.region }}');
     assert.equal(flag(run, '-c'), 'zerodown.yml');
@@ -195,6 +197,95 @@ describe('GitHub: regions live through a hub (examples/github/regions-hub.yml)',
     assert.match(wf.env!.ZERODOWN_HUB!, /^\$\{\{ secrets\./, 'the hub URL carries credentials');
   });
 });
+
+const whyHub = cannotRunRegionHub();
+describe(
+  'regions-hub.yml run with each agent job in its own namespace and a real hub',
+  { skip: whyHub },
+  () => {
+    let regions: Regions;
+    let server: http.Server;
+    let hub: RegionHub;
+    before(async () => {
+      regions = Regions.create(REGIONS);
+      server = http.createServer((_req, res) => res.end('ok'));
+      server.listen(0, regions.targetHost);
+      await once(server, 'listening');
+      hub = await startRegionHub(regions.targetHost);
+    });
+    after(() => {
+      hub?.stop();
+      server?.close();
+      regions?.dispose();
+    });
+
+    test('eu cut for 1 s during ./deploy.sh: the deploy job fails with one window naming eu', async () => {
+      const cwd = exampleWorkdir(EXAMPLES);
+      writeFileSync(
+        join(cwd, 'zerodown.yml'),
+        'baseUrl: ${API_URL}\ndefaults: { rate: 20, timeout: 500ms, connection: fresh }\n' +
+          'endpoints:\n  - url: /healthz\nphases: { warmup: 1s, settle: 1s }\n',
+      );
+      const marker = join(cwd, 'deploying');
+      writeFileSync(join(cwd, 'deploy.sh'), `#!/bin/sh\ntouch '${marker}'\nsleep 3\n`, {
+        mode: 0o755,
+      });
+      const file = join(cwd, 'regions-hub.yml');
+      writeFileSync(
+        file,
+        readFileSync(join(EXAMPLES, 'github/regions-hub.yml'), 'utf8').replace(
+          'AGENT_FOR: 20m',
+          'AGENT_FOR: 12s',
+        ),
+      );
+      const { port } = server.address() as AddressInfo;
+      let done = false;
+      let cut: Cut | undefined;
+      const cutting = (async () => {
+        while (!existsSync(marker) && !done) await new Promise((r) => setTimeout(r, 20));
+        if (done) return;
+        await new Promise((r) => setTimeout(r, 500));
+        cut = await regions.cut('eu', 1000);
+      })();
+      const runs = await runGithubWorkflow(file, {
+        cwd,
+        asOnGithub: true,
+        exprs: {
+          'secrets.ZERODOWN_HUB': hub.url,
+          'vars.API_URL': `http://${regions.targetHost}:${port}`,
+        },
+        wrap: (job, matrix) => (job === 'agent' ? regions.wrap(matrix.region!) : undefined),
+        other: () => Promise.resolve(),
+      }).finally(() => (done = true));
+      await cutting;
+      const deploy = runs.find((r) => r.job === 'deploy')!;
+      const agents = runs.filter((r) => r.job === 'agent');
+      const logs = agents.map((a) => `--- ${a.matrix!.region}\n${a.stderr}`).join('\n');
+      assert.ok(cut, `./deploy.sh never ran:\n${deploy.stderr}\n${logs}`);
+      for (const a of agents) assert.equal(a.code, 0, `${a.matrix!.region}: ${a.stderr}`);
+      assert.equal(deploy.code, 1, `${deploy.stdout}\n${deploy.stderr}\n${logs}`);
+      const doc = JSON.parse(
+        readFileSync(join(deploy.cwd, 'zerodown-result.json'), 'utf8'),
+      ) as ResultDocument;
+      assert.deepEqual(
+        doc.agents!.map((a) => [a.name, a.complete]).sort(),
+        [...REGIONS, 'ci'].map((r) => [r, true]).sort(),
+      );
+      const w = doc.endpoints[0]!.downtime.windows;
+      assert.equal(w.length, 1, JSON.stringify(w));
+      assert.deepEqual(w[0]!.agents, ['eu']);
+      const cutMs = cut.endEpochMs - cut.startEpochMs;
+      // As above: two probe intervals at 20/s, plus timer and tc jitter.
+      assert.ok(
+        Math.abs(w[0]!.durationMs - cutMs) <= 140,
+        `window ${w[0]!.durationMs} ms, cut ${cutMs} ms`,
+      );
+      console.log(
+        `regions-hub.yml: cut ${cutMs} ms → one window of ${w[0]!.durationMs} ms naming eu`,
+      );
+    });
+  },
+);
 
 describe('Kubernetes: agents as an Indexed Job (examples/kubernetes-agents)', () => {
   const dir = join(EXAMPLES, 'kubernetes-agents');
