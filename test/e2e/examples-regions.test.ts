@@ -1,14 +1,21 @@
 /**
- * The many-vantage examples (contract §7): examples/github/regions-artifacts.yml run as GitHub
- * would schedule it (matrix jobs at once, a workspace per job, files only through artifacts),
- * each region's job inside a network namespace standing for its region-labelled runner
- * (test/helpers/regions.ts), with one region's path cut during the deploy job; the structure of
- * examples/github/regions-hub.yml and of the Kubernetes Indexed Job in
- * examples/kubernetes-agents.
+ * The many-vantage examples (contract §7), run on this machine with each region a network
+ * namespace (test/helpers/regions.ts) standing for a region-labelled runner or a zone:
+ *
+ * - examples/github/regions-artifacts.yml as GitHub would schedule it (matrix jobs at once, a
+ *   workspace per job, files only through artifacts), eu's path cut during the deploy job;
+ * - examples/github/regions-hub.yml the same way, its agent jobs on a real nats-server and its
+ *   deploy job coordinating, eu's path cut during ./deploy.sh;
+ * - examples/kubernetes-agents/job.yaml's three pods as processes (their args expanded as
+ *   Kubernetes would, JOB_COMPLETION_INDEX 0-2), coordinated on the hub;
+ *
+ * plus the structure of each (matrix vs expected agents, labels, artifact names, the zone
+ * spread). The live parts skip, saying why, without root, iproute2, nats-server or the agent.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -18,7 +25,14 @@ import { parse } from 'yaml';
 import { parseConfigText } from '../../src/config/load.ts';
 import { resolveConfig } from '../../src/config/resolve.ts';
 import type { ResultDocument } from '../../src/result.ts';
-import { only, readDocuments, readManifests, type Container } from '../helpers/kubernetes.ts';
+import {
+  only,
+  readDocuments,
+  readManifests,
+  type Container,
+  type PodSpec,
+} from '../helpers/kubernetes.ts';
+import { CLI, runCli } from '../helpers/cli.ts';
 import { cannotRunRegionHub, startRegionHub, type RegionHub } from '../helpers/region-hub.ts';
 import { cannotMakeRegions, Regions, type Cut } from '../helpers/regions.ts';
 import { exampleWorkdir, runGithubWorkflow } from '../helpers/workflow.ts';
@@ -283,6 +297,82 @@ describe(
       console.log(
         `regions-hub.yml: cut ${cutMs} ms → one window of ${w[0]!.durationMs} ms naming eu`,
       );
+    });
+  },
+);
+
+describe(
+  'kubernetes-agents/job.yaml run as its three pods would, one per region namespace, on a real hub',
+  { skip: whyHub },
+  () => {
+    test('pods 0-2 join as index-0..2; a coordinated run with them passes, every agent complete', async () => {
+      const regions = Regions.create(REGIONS);
+      const server = http.createServer((_req, res) => res.end('ok'));
+      server.listen(0, regions.targetHost);
+      await once(server, 'listening');
+      const hub = await startRegionHub(regions.targetHost);
+      try {
+        const objects = readManifests(join(EXAMPLES, 'kubernetes-agents')).map((m) => m.object);
+        const pod = (only(objects, 'Job').spec as { template: { spec: PodSpec } }).template.spec;
+        const agent = pod.containers.find((c) => c.name === 'agent')!;
+        const cm = only(objects, 'ConfigMap');
+        const dir = mkdtempSync(join(tmpdir(), 'zd-pods-'));
+        const config = join(dir, 'zerodown.yml');
+        writeFileSync(config, cm.data!['zerodown.yml']!);
+        const apiUrl = `http://${regions.targetHost}:${(server.address() as AddressInfo).port}`;
+        REGIONS.forEach((region, index) => {
+          // The pod's env, with the hub and the target moved to this machine's, then Kubernetes'
+          // $(VAR) expansion of the args; the ConfigMap's file at the path the args name.
+          const env: Record<string, string> = { JOB_COMPLETION_INDEX: String(index) };
+          for (const e of agent.env ?? []) env[e.name] = e.value!;
+          env.ZERODOWN_HUB = hub.url;
+          env.API_URL = apiUrl;
+          const args = agent
+            .args!.map((a) => a.replace(/\$\((\w+)\)/g, (_m, v: string) => env[v]!))
+            .map((a) => (a.startsWith('--config=') ? `--config=${config}` : a));
+          regions.spawn(region, process.execPath, [CLI, ...args], { env });
+        });
+        const out = join(dir, 'result.json');
+        const r = await runCli(
+          [
+            'run',
+            '-c',
+            config,
+            '--agent',
+            'ci',
+            '--no-progress',
+            '--hub',
+            hub.url,
+            '--agents',
+            'index-0,index-1,index-2',
+            '--agents-timeout',
+            '20s',
+            '--warmup',
+            '1s',
+            '--settle',
+            '1s',
+            '--json',
+            out,
+            '--',
+            'sleep',
+            '1',
+          ],
+          { env: { API_URL: apiUrl }, timeoutMs: 60_000 },
+        );
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        const doc = JSON.parse(readFileSync(out, 'utf8')) as ResultDocument;
+        assert.deepEqual(
+          doc.agents!.map((a) => [a.name, a.verdict, a.complete]).sort(),
+          ['ci', 'index-0', 'index-1', 'index-2'].map((n) => [n, 'pass', true]),
+        );
+        for (const ep of doc.endpoints)
+          for (const n of ['index-0', 'index-1', 'index-2'])
+            assert.ok(ep.byAgent![n]!.totalRequests > 0, `${ep.name} from ${n}`);
+      } finally {
+        hub.stop();
+        server.close();
+        regions.dispose();
+      }
     });
   },
 );
