@@ -4,7 +4,7 @@
  * measured. Every figure is printed as a table and written to bench/results/latest.json.
  *
  * Environment:
- *   BENCH_ONLY=fidelity,maxrate,memory,detection,guard,history   sections to run (default: all)
+ *   BENCH_ONLY=fidelity,maxrate,memory,detection,guard,history,hub   sections to run (default: all)
  *   BENCH_MEMORY_MINUTES=10                        length of the memory run
  *   BENCH_FIDELITY_SECONDS=10                      length of each fidelity trial
  *
@@ -32,8 +32,9 @@ import { renderHistoryBench, runHistoryBench } from './sections/history.ts';
 import { renderFidelity, runFidelity } from './sections/fidelity.ts';
 import { renderMaxRate, runMaxRate } from './sections/maxrate.ts';
 import { renderMemory, runMemory } from './sections/memory.ts';
+import { renderHub, runHub } from './sections/hub.ts';
 
-const SECTIONS = ['fidelity', 'maxrate', 'memory', 'detection', 'guard', 'history'] as const;
+const SECTIONS = ['fidelity', 'maxrate', 'memory', 'detection', 'guard', 'history', 'hub'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const only = parseOnly(process.env.BENCH_ONLY);
@@ -191,6 +192,14 @@ async function main(): Promise<void> {
     timing('history', t0);
     figures.history = r;
     log(`\n${renderHistoryBench(r)}`);
+  }
+  if (only.has('hub')) {
+    heading('7. Hub: merge overhead of 10 agents x 1000 probes/s');
+    const t0 = performance.now();
+    const r = await runHub(log);
+    timing('hub', t0);
+    figures.hub = r;
+    log(`\n${renderHub(r)}`);
   }
   figures.finishedAt = new Date().toISOString();
   figures.wallSeconds = Math.round((Date.now() - started.getTime()) / 1000);

@@ -8,6 +8,7 @@ import type { DeployOutput } from './deploy/command.ts';
 import { checkBlockers } from './guard/blockers.ts';
 import { judgeComparisons, PhaseSampler } from './guard/comparisons.ts';
 import { runGuardedDeploy } from './guard/guarded-deploy.ts';
+import type { GuardedSource } from './guard/monitor.ts';
 import type { SessionHistory } from './history/plan.ts';
 import { decideOutcome } from './outcome.ts';
 import type { DowntimeWindow, GuardRecord, ResultDocument } from './result.ts';
@@ -41,6 +42,8 @@ export interface RunOptions {
   history?: SessionHistory | undefined;
   /** The vantage's name in the result (`--agent`, contract §7); default `agentName()`. */
   agent?: string | undefined;
+  /** A hub's agents, judged by the guard's thresholds too (contract §7). */
+  vantages?: readonly { name: string; source: GuardedSource }[] | undefined;
 }
 
 const defaultOutput: DeployOutput = {
@@ -98,6 +101,7 @@ export async function runDeploy(options: RunOptions): Promise<RunOutcome> {
     onPhase: options.onPhase,
     guard,
     sampler,
+    vantages: options.vantages,
   });
   if (deployed.interrupted) return finish({ deploy: deployed.deploy, interrupted: true });
   // A deploy (or stage) command that could not be started: the run ends now, with no settle.

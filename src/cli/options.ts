@@ -5,7 +5,9 @@ import { Option, type Command } from 'commander';
 import { readDuration } from '../config/duration.ts';
 import { loadConfig } from '../config/load.ts';
 import type { ConfigOverrides, ZerodownConfig } from '../config/resolve.ts';
+import { agentName } from '../agent.ts';
 import { ZerodownError } from '../errors.ts';
+import type { HubOptions } from '../hub/connect.ts';
 import { addRequestOptions, requestOverrides, type RequestFlags } from './request-flags.ts';
 
 /** Raw values commander hands over. */
@@ -129,4 +131,27 @@ function parseRate(value: string): number {
     );
   }
   return n;
+}
+
+/** `--hub`, `--hub-creds`, `--agents`, `--agents-timeout` checked; undefined without `--hub`. */
+export function hubFlags(
+  flags: SharedFlags,
+): { hub: HubOptions; agents: string[]; timeoutMs: number } | undefined {
+  if (flags.hub === undefined) {
+    if (flags.agents !== undefined) throw new ZerodownError('ZD_USAGE', '--agents: needs --hub');
+    return undefined;
+  }
+  const agents = (flags.agents ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (agents.length === 0) {
+    throw new ZerodownError('ZD_USAGE', '--hub: name the agents with --agents a,b,...');
+  }
+  for (const a of agents) agentName(a);
+  return {
+    hub: { url: flags.hub, creds: flags.hubCreds },
+    agents,
+    timeoutMs: flagDuration('--agents-timeout', flags.agentsTimeout) ?? 60_000,
+  };
 }

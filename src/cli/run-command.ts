@@ -17,7 +17,7 @@ import { openRunHistory, recordResult } from './run-history.ts';
 import type { SessionHistory } from '../history/plan.ts';
 import { HubCoordinator } from '../hub/coordinator.ts';
 import { decideOutcome } from '../outcome.ts';
-import { flagDuration } from './options.ts';
+import { hubFlags } from './options.ts';
 
 /** Registers `run`; `exit` receives the exit code. */
 export function registerRun(program: Command, exit: (code: number) => void): void {
@@ -55,11 +55,12 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
       config,
       flags,
       exit,
-      ({ signal, progress, onSession, onPhase, history, agent }) =>
+      ({ signal, progress, onSession, onPhase, history, agent, hub }) =>
         runDeploy({
           config,
           command,
           agent,
+          vantages: hub?.vantages(),
           signal,
           history,
           output: {
@@ -105,6 +106,7 @@ async function runReported(
     onPhase: (phase: string) => void;
     history: SessionHistory | undefined;
     agent: string;
+    hub: HubCoordinator | undefined;
   }) => Promise<RunOutcome>,
 ): Promise<void> {
   const agent = agentName(flags.agent);
@@ -126,6 +128,7 @@ async function runReported(
       onPhase: (phase) => hub?.beginPhase(phase),
       history: history?.session,
       agent,
+      hub,
     });
     if (hub) {
       // Budgets and the verdict judge the merged view: every agent's outcomes and this one's.
@@ -154,23 +157,14 @@ async function joinHub(
   flags: SharedFlags,
   self: string,
 ): Promise<HubCoordinator | undefined> {
-  if (flags.hub === undefined) {
-    if (flags.agents !== undefined) throw new ZerodownError('ZD_USAGE', '--agents: needs --hub');
-    return undefined;
-  }
-  const agents = (flags.agents ?? '')
-    .split(',')
-    .map((a) => a.trim())
-    .filter(Boolean);
-  if (agents.length === 0)
-    throw new ZerodownError('ZD_USAGE', '--hub: name the agents with --agents a,b,...');
-  for (const a of agents) agentName(a);
+  const setup = hubFlags(flags);
+  if (!setup) return undefined;
+  const { agents, timeoutMs } = setup;
   if (agents.includes(self)) {
     throw new ZerodownError('ZD_USAGE', `--agents: ${self} is this process's own name (--agent)`);
   }
-  const timeoutMs = flagDuration('--agents-timeout', flags.agentsTimeout) ?? 60_000;
   const say = (line: string) => process.stderr.write(`zerodown: ${line}\n`);
-  const hub = new HubCoordinator(config, { url: flags.hub, creds: flags.hubCreds }, agents, say);
+  const hub = new HubCoordinator(config, setup.hub, agents, say);
   try {
     await hub.connect();
     await hub.waitForAgents(timeoutMs);

@@ -13,7 +13,8 @@ import { renderHtml } from '../report/html.ts';
 import { isLoopback } from '../server/auth.ts';
 import { sleep } from '../util/sleep.ts';
 import { writeFileAtomic } from '../util/files.ts';
-import { addSharedOptions, configFromFlags, type SharedFlags } from './options.ts';
+import { addSharedOptions, configFromFlags, hubFlags, type SharedFlags } from './options.ts';
+import type { HubSetup } from '../server/hub-run.ts';
 import { writeReports } from './outputs.ts';
 import { claimPidFile, refuseIfRunning } from './pid-file.ts';
 
@@ -83,6 +84,7 @@ export function registerServe(program: Command, exit: (code: number) => void): v
       let history: RunHistory | undefined;
       const controller = new RunController(config, flags.dataDir, {
         prepare: async () => (history = await openRunHistory(config))?.session,
+        hub: hubSetup(flags),
       });
       // Each run's end: the other report files (the controller writes the JSON) and notifications.
       const delivering = new Set<Promise<unknown>>();
@@ -175,4 +177,10 @@ async function detach(flags: ServeFlags, token: string | undefined): Promise<num
   );
   if (exited === undefined) child.kill('SIGTERM');
   return exited ?? 2;
+}
+
+/** `--hub` with `--agents`: the control server coordinates agents (server/hub-run.ts). */
+function hubSetup(flags: ServeFlags): HubSetup | undefined {
+  const hub = hubFlags(flags);
+  return hub && { hub: hub.hub, agents: hub.agents, timeoutMs: hub.timeoutMs };
 }

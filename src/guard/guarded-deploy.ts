@@ -11,7 +11,7 @@ import type { DeployRecord, GuardRecord, RollbackRecord, StageRecord } from '../
 import type { ProbeSession } from '../session.ts';
 import { aborted, sleep } from '../util/sleep.ts';
 import { compareCanary, type PhaseSampler } from './comparisons.ts';
-import { GuardMonitor, type Breach } from './monitor.ts';
+import { GuardMonitor, type Breach, type GuardedSource } from './monitor.ts';
 import { round3 } from '../analysis/histogram.ts';
 
 /** How the deploy phase ended. */
@@ -47,6 +47,11 @@ export async function runGuardedDeploy(options: {
   guard: GuardRecord;
   /** Present when a canary comparison is configured. */
   sampler: PhaseSampler | undefined;
+  /**
+   * Other vantages judged by the same thresholds (a hub's agents, contract §7): a breach at any
+   * one aborts the deploy, its reason naming the agent.
+   */
+  vantages?: readonly { name: string; source: GuardedSource }[] | undefined;
 }): Promise<GuardedDeployOutcome> {
   const { session, config, output, signal, guard } = options;
   const g = config.guard;
@@ -61,6 +66,15 @@ export async function runGuardedDeploy(options: {
     : [{ name: 'deploy', argv: options.command, rollback: g.rollback, bakeMs: 0 }];
   const breachCtl = new AbortController();
   const monitor = new GuardMonitor(session, g.thresholds, (b: Breach) => breachCtl.abort(b));
+  let remoteBreach: Breach | undefined;
+  const remote = (options.vantages ?? []).map(
+    (v) =>
+      new GuardMonitor(v.source, g.thresholds, (b: Breach) => {
+        if (remoteBreach || monitor.breach) return;
+        remoteBreach = { ...b, reason: `agent ${v.name}: ${b.reason}` };
+        breachCtl.abort(remoteBreach);
+      }),
+  );
   const phase = (name: string) => {
     session.beginPhase(name);
     options.onPhase?.(name);
@@ -80,6 +94,7 @@ export async function runGuardedDeploy(options: {
   let lastExit: DeployExit = { exitCode: 0, signal: null };
   let commandText = steps.map((s) => s.argv.join(' ')).join(' && ');
   monitor.arm();
+  for (const m of remote) m.arm();
   for (const [i, step] of steps.entries()) {
     const rec = stages[i]!;
     phase(staged ? `deploy:${step.name}` : 'deploy');
@@ -144,6 +159,7 @@ export async function runGuardedDeploy(options: {
     if (breachCtl.signal.aborted || interrupted) break;
   }
   monitor.disarm();
+  for (const m of remote) m.disarm();
   const deploy: DeployRecord = {
     command: commandText,
     exitCode: lastExit.exitCode,
@@ -154,7 +170,7 @@ export async function runGuardedDeploy(options: {
   if (lastExit.error !== undefined) deploy.error = lastExit.error;
   if (staged) guard.stages = stages;
 
-  const breach = monitor.breach;
+  const breach = monitor.breach ?? remoteBreach;
   if (breach && !interrupted) {
     guard.aborted = true;
     guard.breach = breach;

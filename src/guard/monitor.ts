@@ -68,9 +68,15 @@ class Lane {
   }
 }
 
+/**
+ * What the monitor watches: a local session, or an agent's live view on a hub (hub/agent-view.ts)
+ * — its endpoints' accumulators, its outcomes as they come, and its clock.
+ */
+export type GuardedSource = Pick<ProbeSession, 'nowMs' | 'stats' | 'onOutcome' | 'config'>;
+
 /** Evaluates thresholds on a session while armed. */
 export class GuardMonitor {
-  private readonly session: ProbeSession;
+  private readonly session: GuardedSource;
   private readonly thresholds: readonly Threshold[];
   private readonly onBreach: (b: Breach) => void;
   private lanes: Lane[] = [];
@@ -83,7 +89,7 @@ export class GuardMonitor {
   breach: Breach | undefined;
 
   constructor(
-    session: ProbeSession,
+    session: GuardedSource,
     thresholds: readonly Threshold[],
     onBreach: (b: Breach) => void,
   ) {

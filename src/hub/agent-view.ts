@@ -6,6 +6,7 @@ import { EndpointStats } from '../analysis/endpoint-stats.ts';
 import { round3 } from '../analysis/histogram.ts';
 import type { ZerodownConfig } from '../config/resolve.ts';
 import { decideOutcome } from '../outcome.ts';
+import type { ProbeOutcome } from '../probe/outcome.ts';
 import { outcomeOf } from '../probe/record.ts';
 import {
   SCHEMA_VERSION,
@@ -27,10 +28,13 @@ const NO_ENGINE: EngineReport = {
 
 /** One agent's records in one run, each batch counted once. */
 export class AgentView {
-  private readonly stats: EndpointStats[];
+  /** Its endpoints' accumulators, in the coordinator's config order. */
+  readonly stats: EndpointStats[];
+  private readonly listeners = new Set<(o: ProbeOutcome) => void>();
   private readonly seen = new Set<number>();
   startedAt: string | undefined;
-  nowMs = 0;
+  /** Its latest `nowMs` (ms on its clock). */
+  nowMsSeen = 0;
   phases: PhaseSpan[] = [];
   engine: EngineReport | undefined;
   final = false;
@@ -44,7 +48,7 @@ export class AgentView {
   lost: { atMs: number; at: string } | undefined;
 
   readonly name: string;
-  private readonly config: ZerodownConfig;
+  readonly config: ZerodownConfig;
 
   constructor(name: string, config: ZerodownConfig) {
     this.name = name;
@@ -57,7 +61,7 @@ export class AgentView {
     if (this.seen.has(b.batch)) return false;
     this.seen.add(b.batch);
     this.startedAt ??= b.startedAt;
-    this.nowMs = Math.max(this.nowMs, b.nowMs);
+    this.nowMsSeen = Math.max(this.nowMsSeen, b.nowMs);
     if (b.phases.length > 0) this.phases = b.phases;
     this.dropped = Math.max(this.dropped, b.dropped);
     if (b.final) {
@@ -71,9 +75,22 @@ export class AgentView {
         continue;
       }
       this.records++;
-      this.stats[i]!.add(outcomeOf(r, i));
+      const o = outcomeOf(r, i);
+      this.stats[i]!.add(o);
+      for (const l of this.listeners) l(o);
     }
     return true;
+  }
+
+  /** Its clock: ms since its time zero as of its latest batch (the guard's "now" for it). */
+  nowMs(): number {
+    return this.nowMsSeen;
+  }
+
+  /** Calls `listener` with each outcome as its batch arrives (the guard). Returns an unsubscribe. */
+  onOutcome(listener: (o: ProbeOutcome) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Its result document, judged with the coordinator's budget. */
@@ -86,7 +103,7 @@ export class AgentView {
     };
     const engine = this.engine ?? NO_ENGINE;
     const phases =
-      this.phases.length > 0 ? this.phases : [{ name: 'probe', startMs: 0, endMs: this.nowMs }];
+      this.phases.length > 0 ? this.phases : [{ name: 'probe', startMs: 0, endMs: this.nowMsSeen }];
     const endpoints = this.stats.map((s) => s.toResult({ budget, phases, stalls: engine.stalls }));
     const incomplete = this.lost !== undefined || this.dropped > 0 || (!running && !this.final);
     const doc: ResultDocument = {
@@ -97,9 +114,9 @@ export class AgentView {
       running: running && !incomplete,
       startedAt: this.startedAt ?? new Date().toISOString(),
       endedAt: this.final
-        ? new Date(Date.parse(this.startedAt ?? '') + this.nowMs).toISOString()
+        ? new Date(Date.parse(this.startedAt ?? '') + this.nowMsSeen).toISOString()
         : null,
-      durationMs: round3(this.nowMs),
+      durationMs: round3(this.nowMsSeen),
       phases,
       budget: {
         maxDowntimeMs: c.maxDowntimeMs ?? null,
@@ -121,7 +138,7 @@ export class AgentView {
     if (this.dropped > 0)
       return `dropped ${this.dropped} records while the hub was away (buffer full)`;
     if (!this.final)
-      return `sent no final batch (its data ends at +${(this.nowMs / 1000).toFixed(3)}s)`;
+      return `sent no final batch (its data ends at +${(this.nowMsSeen / 1000).toFixed(3)}s)`;
     return undefined;
   }
 }

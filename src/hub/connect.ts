@@ -37,9 +37,8 @@ export function connectOptions(hub: HubOptions): ConnectOptions {
     if (u.protocol === 'tls:') tls = true;
     if (u.username) user = decodeURIComponent(u.username);
     if (u.password) pass = decodeURIComponent(u.password);
-    servers.push(
-      `${u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname}:${u.port || '4222'}`,
-    );
+    // URL keeps an IPv6 host in brackets already.
+    servers.push(`${u.hostname}:${u.port || '4222'}`);
   }
   const opts: ConnectOptions = { servers, name: 'zerodown' };
   if (user !== undefined) Object.assign(opts, { user, pass });

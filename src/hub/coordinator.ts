@@ -25,6 +25,7 @@ import {
   STREAM,
   parseBatch,
   parseHeartbeat,
+  type Batch,
   type ControlMessage,
 } from './protocol.ts';
 
@@ -42,8 +43,8 @@ export class HubCoordinator {
   private ticker: NodeJS.Timeout | undefined;
   private hb: Subscription | undefined;
   private stopReading: (() => void) | undefined;
-  /** Called with each batch's (agent, record count, its newest record's age in ms) — for the benchmark. */
-  onBatch: ((agent: string, records: number) => void) | undefined;
+  /** Called with each batch counted (the first time it arrives): the benchmark's view. */
+  onBatch: ((batch: Batch) => void) | undefined;
 
   readonly agents: readonly string[];
   private readonly hub: HubOptions;
@@ -101,9 +102,13 @@ export class HubCoordinator {
     }
   }
 
-  /** Announces the run in phase `phase` and starts reading the agents' batches. */
-  async start(phase: string): Promise<void> {
+  /**
+   * Announces the run in phase `phase` (the `phaseIndex`-th, when resuming a run) and starts
+   * reading the agents' batches from the run's first one.
+   */
+  async start(phase: string, phaseIndex = 0): Promise<void> {
     this.phase = phase;
+    this.phaseIndex = phaseIndex;
     this.state = 'running';
     const now = Date.now();
     for (const v of this.views.values()) v.lastHeard = Math.max(v.lastHeard, now);
@@ -155,6 +160,16 @@ export class HubCoordinator {
     await this.nc?.drain().catch(() => undefined);
   }
 
+  /** The phase announced now, and how many changes came before it. */
+  get phaseNow(): { phase: string; phaseIndex: number } {
+    return { phase: this.phase, phaseIndex: this.phaseIndex };
+  }
+
+  /** Each agent's live view, for the guard's thresholds. */
+  vantages(): { name: string; source: AgentView }[] {
+    return [...this.views.values()].map((v) => ({ name: v.name, source: v }));
+  }
+
   /** Agents in this run. */
   view(name: string): AgentView | undefined {
     return this.views.get(name);
@@ -180,7 +195,7 @@ export class HubCoordinator {
     const now = Date.now();
     for (const v of this.views.values()) {
       if (v.lost || v.final || now - v.lastHeard < HEARTBEAT_LOST_MS) continue;
-      v.lost = { atMs: v.nowMs, at: new Date(v.lastHeard).toISOString() };
+      v.lost = { atMs: v.nowMsSeen, at: new Date(v.lastHeard).toISOString() };
       this.say(`agent ${v.name}: heartbeat lost since ${v.lost.at}; its vantage is incomplete`);
     }
   }
@@ -204,7 +219,7 @@ export class HubCoordinator {
         }
         const v = this.views.get(batch.agent);
         if (!v || batch.run !== this.run) continue;
-        if (v.add(batch)) this.onBatch?.(batch.agent, batch.records.length);
+        if (v.add(batch)) this.onBatch?.(batch);
       }
     })();
   }

@@ -16,6 +16,7 @@ import type { ResultDocument } from '../result.ts';
 import { ProbeSession, type ResultExtras } from '../session.ts';
 import { formatDuration } from '../config/duration.ts';
 import { writeFileAtomic } from '../util/files.ts';
+import { HubRun, type HubSetup } from './hub-run.ts';
 import { decideStart, type RunState } from './run-lifecycle.ts';
 
 /** How often the current run is flushed to disk (ms). */
@@ -58,16 +59,30 @@ export class RunController {
 
   /** Reads each run's learned budgets before it starts (serve-command.ts: its run history). */
   private readonly prepare: (() => Promise<SessionHistory | undefined>) | undefined;
+  /** `--hub`: runs are coordinated over the hub (hub-run.ts). */
+  private readonly hubSetup: HubSetup | undefined;
+  private readonly dataDir: string | undefined;
+  private hubRun: HubRun | undefined;
 
   constructor(
     config: ZerodownConfig,
     dataDir?: string,
-    options: { prepare?: () => Promise<SessionHistory | undefined> } = {},
+    options: { prepare?: () => Promise<SessionHistory | undefined>; hub?: HubSetup } = {},
   ) {
     this.config = config;
     this.prepare = options.prepare;
+    this.hubSetup = options.hub;
+    this.dataDir = dataDir;
     this.file = dataDir === undefined ? undefined : join(dataDir, 'current-run.json');
     this.last = this.restore();
+    const saved = this.hubSetup ? HubRun.saved(dataDir) : undefined;
+    if (saved) {
+      this.begin(undefined, saved).catch((err: unknown) => {
+        process.stderr.write(
+          `zerodown serve: cannot resume hub run ${saved.run}: ${(err as Error).message}\n`,
+        );
+      });
+    }
   }
 
   /** The session of the run going on, if any. */
@@ -125,7 +140,10 @@ export class RunController {
   }
 
   /** Ends the run going on, if any (superseded by `name`), then starts the run `name`. */
-  private begin(name: string | undefined): Promise<ProbeSession> {
+  private begin(
+    name: string | undefined,
+    resume?: ReturnType<typeof HubRun.saved>,
+  ): Promise<ProbeSession> {
     const superseded = this.session?.running ? this.runName : undefined;
     const promise = (async () => {
       if (superseded !== undefined) {
@@ -133,6 +151,9 @@ export class RunController {
           `zerodown serve: run ${superseded} superseded by run ${name}: ending it (interrupted)\n`,
         );
         await this.endCurrent({ interrupted: true, endedBy: 'superseded' });
+      }
+      if (this.hubSetup) {
+        this.hubRun = await HubRun.open(this.config, this.hubSetup, this.dataDir, resume);
       }
       const session = new ProbeSession(this.config, await this.prepare?.());
       session.onOutcome((o) => {
@@ -182,6 +203,7 @@ export class RunController {
   phase(name: string): void {
     if (!this.current) throw noRunGoing(this.last);
     this.current.beginPhase(name);
+    this.hubRun?.phase(name);
     this.cached = undefined;
   }
 
@@ -242,7 +264,11 @@ export class RunController {
     const name = this.runName;
     this.stopping = (async () => {
       await session.stop();
-      const doc = session.result({ ...extras, name });
+      const hub = this.hubRun;
+      this.hubRun = undefined;
+      const doc = hub
+        ? await hub.finish(name, extras.interrupted === true)
+        : session.result({ ...extras, name });
       this.last = doc;
       this.cached = undefined;
       this.write(doc);
@@ -271,7 +297,7 @@ export class RunController {
     if (!s) return this.last;
     const now = performance.now();
     if (this.cached && now - this.cached.at < CACHE_MS) return this.cached.doc;
-    const doc = s.result({ name: this.runName });
+    const doc = this.live(s);
     this.cached = { at: now, doc };
     return doc;
   }
@@ -305,9 +331,14 @@ export class RunController {
   private flush(): void {
     const s = this.current;
     if (!s) return;
-    const doc = s.result({ name: this.runName });
+    const doc = this.live(s);
     this.cached = { at: performance.now(), doc };
     this.write(doc);
+  }
+
+  /** The current run's live document: the merged view of the agents with a hub. */
+  private live(s: ProbeSession = this.current!): ResultDocument {
+    return this.hubRun ? this.hubRun.stats(this.runName) : s.result({ name: this.runName });
   }
 
   /**

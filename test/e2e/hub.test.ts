@@ -14,6 +14,7 @@ import type { ResultDocument } from '../../src/result.ts';
 import { CLI, runCli } from '../helpers/cli.ts';
 import { FaultServer, sleep } from '../helpers/fault-server.ts';
 import { freePort, startNats, type NatsServer } from '../helpers/nats.ts';
+import { startServe } from '../helpers/serve.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'zerodown-hub-'));
 const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as ResultDocument;
@@ -147,6 +148,56 @@ describe('zerodown agent + probe --hub: three agents, one coordinator', () => {
     await waitFor('ap back', () => agents.get('ap')!.stderr().includes('waiting for runs'));
   });
 
+  test('run --hub: a breach seen only by agent eu aborts the deploy and rolls back (exit 5)', async () => {
+    const out = join(dir, 'guarded.json');
+    const eu = targets.get('eu')!;
+    const r = await runCli(
+      [
+        'run',
+        '-u',
+        targets.get('hq')!.url('/health'),
+        '--rate',
+        '20',
+        '--warmup',
+        '1s',
+        '--settle',
+        '1s',
+        '--hub',
+        nats.url,
+        '--agents',
+        names.join(','),
+        '--agent',
+        'hq',
+        '--abort-on-downtime',
+        '300ms',
+        '--rollback',
+        'echo rolled back',
+        '--json',
+        out,
+        '--no-progress',
+        '--',
+        'sh',
+        '-c',
+        `curl -s '${eu.controlUrl(503, 1500)}' >/dev/null; sleep 8`,
+      ],
+      { timeoutMs: 40_000 },
+    );
+    assert.equal(r.code, 5, r.stdout + r.stderr);
+    const doc = read(out);
+    assert.equal(doc.guard!.aborted, true);
+    assert.match(
+      doc.guard!.breach!.reason,
+      /^agent eu: \d+ ms of downtime on \/health during the deploy \(max 300 ms\)/,
+    );
+    assert.equal(doc.guard!.rollback!.exitCode, 0);
+    // Aborted well before the 8 s deploy command would have ended.
+    assert.ok(doc.deploy!.durationMs < 4000, `deploy ran ${doc.deploy!.durationMs} ms`);
+    assert.deepEqual(
+      doc.endpoints[0]!.downtime.windows.map((w) => w.agents),
+      [['eu']],
+    );
+  });
+
   test('a hub message naming a target is ignored: the agent probes only its own config', async () => {
     const evil = await FaultServer.start();
     const nc = await connect({ servers: nats.url });
@@ -211,5 +262,60 @@ test('an agent started without the hub reachable retries, says so, then joins', 
   } finally {
     a.child.kill('SIGKILL');
     await target.close();
+  }
+});
+
+test('serve --hub: a coordinator killed mid-run resumes from the stream; every probe counted once', async (t) => {
+  const nats = await startNats();
+  const targets = new Map<string, FaultServer>();
+  for (const n of ['eu', 'us', 'hq']) targets.set(n, await FaultServer.start());
+  const agents = ['eu', 'us'].map((n) => startAgent(n, nats.url, targets.get(n)!));
+  const data = mkdtempSync(join(tmpdir(), 'zerodown-hub-serve-'));
+  const args = [
+    '-u',
+    targets.get('hq')!.url('/health'),
+    '--hub',
+    nats.url,
+    '--agents',
+    'eu,us',
+    '--data-dir',
+    data,
+  ];
+  try {
+    await waitFor('agents connected', () => agents.every((a) => a.stderr().includes('waiting')));
+    const first = await startServe(args);
+    assert.equal((await fetch(`${first.url}/start`, { method: 'POST' })).status, 200);
+    await waitFor('agents probing', () => ['eu', 'us'].every((n) => targets.get(n)!.requests > 15));
+    await first.stop('SIGKILL');
+    const killedWith = targets.get('eu')!.requests + targets.get('us')!.requests;
+    const second = await startServe(args);
+    await waitFor('resumed', () => /resuming hub run/.test(second.output()));
+    // The agents kept probing while no coordinator was there.
+    await waitFor(
+      'more probes',
+      () => targets.get('eu')!.requests + targets.get('us')!.requests > killedWith + 40,
+    );
+    const stop = await fetch(`${second.url}/stop`, { method: 'POST' });
+    assert.equal(stop.status, 200);
+    const doc = (await stop.json()) as ResultDocument;
+    await second.stop();
+    assert.deepEqual(
+      doc.agents!.map((a) => [a.name, a.complete]),
+      [
+        ['eu', true],
+        ['us', true],
+      ],
+    );
+    const logged = targets.get('eu')!.requests + targets.get('us')!.requests;
+    const e = doc.endpoints[0]!;
+    t.diagnostic(
+      `${e.totalRequests} probes + ${doc.engine.primed} primers; targets logged ${logged} (${killedWith} before the kill)`,
+    );
+    assert.equal(e.totalRequests + (doc.engine.primed ?? 0), logged);
+    assert.equal(doc.verdict, 'pass');
+  } finally {
+    for (const a of agents) a.child.kill('SIGKILL');
+    for (const s of targets.values()) await s.close();
+    await nats.stop();
   }
 });
