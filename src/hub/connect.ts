@@ -74,6 +74,17 @@ export async function connectHub(
     try {
       return await connect(opts);
     } catch (err) {
+      const message = (err as Error).message;
+      if (
+        /authori[sz]ation|authentication|permissions/i.test(message) &&
+        giveUpAfterMs < Infinity
+      ) {
+        // Wrong credentials do not get better by waiting.
+        throw new ZerodownError(
+          'ZD_HUB',
+          `hub ${redactHub(hub.url)} refused the connection: ${message}`,
+        );
+      }
       if (signal?.aborted || Date.now() - start > giveUpAfterMs) {
         throw new ZerodownError(
           'ZD_HUB',

@@ -319,3 +319,100 @@ test('serve --hub: a coordinator killed mid-run resumes from the stream; every p
     await nats.stop();
   }
 });
+
+test('a hub with a password: the right one joins, a wrong one is exit 2 (ZD_HUB) without the password', async () => {
+  const nats = await startNats(undefined, ['--user', 'zd', '--pass', 's3cret']);
+  const target = await FaultServer.start();
+  const good = `nats://zd:s3cret@127.0.0.1:${nats.port}`;
+  const a = startAgent('auth', good, target);
+  try {
+    await waitFor('agent connected', () => a.stderr().includes('waiting for runs'), 10_000);
+    const r = await runCli(
+      [
+        'probe',
+        '-u',
+        target.url('/'),
+        '--duration',
+        '1s',
+        '--hub',
+        `nats://zd:wrong@127.0.0.1:${nats.port}`,
+        '--agents',
+        'auth',
+      ],
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /hub nats:\/\/(zd:)?\*\*\*@127\.0\.0\.1:\d+ refused the connection: .*authorization/i,
+    );
+    assert.doesNotMatch(r.stderr, /wrong/);
+  } finally {
+    a.child.kill('SIGKILL');
+    await target.close();
+    await nats.stop();
+  }
+});
+
+test('the hub restarting mid-run: agents keep their batches and resend them; each counted once', async (t) => {
+  const nats = await startNats();
+  const targets = ['eu', 'us'].map(() => FaultServer.start());
+  const [eu, us] = await Promise.all(targets);
+  const agents = [startAgent('eu', nats.url, eu!), startAgent('us', nats.url, us!)];
+  const out = join(dir, 'hub-restart.json');
+  try {
+    await waitFor('agents connected', () => agents.every((a) => a.stderr().includes('waiting')));
+    const hq = await FaultServer.start();
+    const run = runCli(
+      [
+        'probe',
+        '-u',
+        hq.url('/health'),
+        '--rate',
+        '20',
+        '--duration',
+        '6s',
+        '--hub',
+        nats.url,
+        '--agents',
+        'eu,us',
+        '--agent',
+        'hq',
+        '--json',
+        out,
+        '--no-progress',
+      ],
+      { timeoutMs: 40_000 },
+    );
+    await waitFor('agents probing', () => eu!.requests > 20 && us!.requests > 20);
+    await nats.stop(true);
+    await sleep(1200);
+    await nats.restart();
+    const r = await run;
+    await hq.close();
+    const doc = read(out);
+    t.diagnostic(
+      agents
+        .map((a) => a.stderr())
+        .join('')
+        .split('\n')
+        .filter((l) => /hub|publish/.test(l))
+        .join(' | '),
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const byAgent = doc.endpoints[0]!.byAgent!;
+    const logged = eu!.requests + us!.requests;
+    const counted = byAgent.eu!.totalRequests + byAgent.us!.totalRequests;
+    // Every probe the targets saw, once: the agents' primers (5 each at 20/s) are not counted.
+    assert.ok(
+      logged - counted >= 0 && logged - counted <= 12,
+      `logged ${logged}, counted ${counted}`,
+    );
+    assert.ok(agents.every((a) => /publishing to the hub again|reconnected/.test(a.stderr())));
+  } finally {
+    for (const a of agents) a.child.kill('SIGKILL');
+    await eu!.close();
+    await us!.close();
+    await nats.stop();
+  }
+});

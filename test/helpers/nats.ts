@@ -31,10 +31,10 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts nats-server with JetStream; resolves once it accepts clients. */
-export async function startNats(port?: number): Promise<NatsServer> {
+export async function startNats(port?: number, extra: readonly string[] = []): Promise<NatsServer> {
   const p = port ?? (await freePort());
   const store = mkdtempSync(join(tmpdir(), 'zerodown-nats-'));
-  let child: ChildProcess = await launch(p, store);
+  let child: ChildProcess = await launch(p, store, extra);
   return {
     url: `nats://127.0.0.1:${p}`,
     port: p,
@@ -43,16 +43,16 @@ export async function startNats(port?: number): Promise<NatsServer> {
       if (!keepStore) rmSync(store, { recursive: true, force: true });
     },
     async restart() {
-      child = await launch(p, store);
+      child = await launch(p, store, extra);
     },
   };
 }
 
-function launch(port: number, store: string): Promise<ChildProcess> {
+function launch(port: number, store: string, extra: readonly string[]): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       'nats-server',
-      ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store],
+      ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store, ...extra],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let log = '';
