@@ -4,9 +4,10 @@
  * measured. Every figure is printed as a table and written to bench/results/latest.json.
  *
  * Environment:
- *   BENCH_ONLY=fidelity,maxrate,memory,detection,guard,history,hub   sections to run (default: all)
+ *   BENCH_ONLY=fidelity,maxrate,memory,detection,guard,history,stream,hub   sections (default: all)
  *   BENCH_MEMORY_MINUTES=10                        length of the memory run
  *   BENCH_FIDELITY_SECONDS=10                      length of each fidelity trial
+ *   BENCH_STREAM_SECONDS=10                        length of each probe-stream (--out) trial
  *
  * Only 127.0.0.1 is ever contacted. nginx (the Debian package) is installed when missing and is
  * always stopped at the end, on error and on SIGINT/SIGTERM.
@@ -33,13 +34,24 @@ import { renderFidelity, runFidelity } from './sections/fidelity.ts';
 import { renderMaxRate, runMaxRate } from './sections/maxrate.ts';
 import { renderMemory, runMemory } from './sections/memory.ts';
 import { renderHub, runHub } from './sections/hub.ts';
+import { renderStream, runStream } from './sections/stream.ts';
 
-const SECTIONS = ['fidelity', 'maxrate', 'memory', 'detection', 'guard', 'history', 'hub'] as const;
+const SECTIONS = [
+  'fidelity',
+  'maxrate',
+  'memory',
+  'detection',
+  'guard',
+  'history',
+  'stream',
+  'hub',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 const only = parseOnly(process.env.BENCH_ONLY);
 const memoryMinutes = positive('BENCH_MEMORY_MINUTES', 10);
 const fidelitySeconds = Math.round(positive('BENCH_FIDELITY_SECONDS', 10));
+const streamSeconds = Math.round(positive('BENCH_STREAM_SECONDS', 10));
 
 const figures: Record<string, unknown> = {};
 let nginx: Nginx | undefined;
@@ -104,7 +116,8 @@ async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
     throw new Error('dist/cli/main.js is missing: run `npm run build` (npm run bench does)');
   }
-  const needNginx = only.has('fidelity') || only.has('maxrate') || only.has('memory');
+  const needNginx =
+    only.has('fidelity') || only.has('maxrate') || only.has('memory') || only.has('stream');
   if (needNginx && !['/usr/sbin/nginx', '/usr/local/sbin/nginx'].some((p) => existsSync(p))) {
     const r = spawnSync('bash', [join(ROOT, 'scripts', 'system-deps.sh'), 'nginx'], {
       stdio: 'inherit',
@@ -123,7 +136,7 @@ async function main(): Promise<void> {
     loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
     pinned: canPin ? { server: SERVER_CPU, tool: TOOL_CPU } : false,
   };
-  figures.settings = { sections: [...only], memoryMinutes, fidelitySeconds };
+  figures.settings = { sections: [...only], memoryMinutes, fidelitySeconds, streamSeconds };
   log(`zerodown benchmark — ${started.toISOString()}`);
   log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}`);
   log(
@@ -193,8 +206,16 @@ async function main(): Promise<void> {
     figures.history = r;
     log(`\n${renderHistoryBench(r)}`);
   }
+  if (only.has('stream') && nginx) {
+    heading(`7. The probe stream (--out) at 1000/s and 10 000/s (${streamSeconds} s per trial)`);
+    const t0 = performance.now();
+    const r = await runStream(nginx, streamSeconds, log);
+    timing('stream', t0);
+    figures.stream = r;
+    log(`\n${renderStream(r)}`);
+  }
   if (only.has('hub')) {
-    heading('7. Hub: merge overhead of 10 agents x 1000 probes/s');
+    heading('8. Hub: merge overhead of 10 agents x 1000 probes/s');
     const t0 = performance.now();
     const r = await runHub(log);
     timing('hub', t0);

@@ -30,6 +30,7 @@ export const ACTION_DIST = join(ROOT, 'action/dist');
 const BUNDLED_REQUIRES = [
   'undici/lib/dispatcher/client.js',
   'undici/lib/core/errors.js',
+  'undici/lib/core/connect.js',
   'yaml',
   'hdr-histogram-js/dist/Int32Histogram.js',
   'hdr-histogram-js/dist/JsHistogram.encoding.js',

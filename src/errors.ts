@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   ZD_CONFIG_INVALID: { exitCode: EXIT.usage, httpStatus: 400 },
   /** A saved result document cannot be read or is not a zerodown result. */
   ZD_RESULT_INVALID: { exitCode: EXIT.usage, httpStatus: 400 },
+  /** A probe stream (`report --from-probes`) cannot be read: the line and field are named. */
+  ZD_PROBES_INVALID: { exitCode: EXIT.usage, httpStatus: 400 },
   /**
    * Result documents that cannot be merged (`zerodown merge`, contract §7): none, two of one
    * agent, different endpoint sets.

@@ -59,3 +59,24 @@ export { LEARN_DEFAULTS, type LearnRule, type HistoryKey } from './history/learn
 export type { SessionHistory } from './history/plan.ts';
 export type { HistoryConfig } from './history/resolve.ts';
 export { VERSION } from './version.ts';
+export { assembleResult, type RunFacts } from './assemble.ts';
+export { RunReplay, replayRun, type Rejudge } from './analysis/replay.ts';
+export {
+  probeRecord,
+  outcomeOf,
+  parseProbeRecord,
+  type ProbeRecord,
+  PROBE_RECORD_VERSION,
+} from './probe/record.ts';
+export {
+  runLine,
+  endLine,
+  STREAM_FORMAT,
+  type RunLine,
+  type PhaseLine,
+  type EndLine,
+  type StreamEndpoint,
+} from './stream/format.ts';
+export { parseStreamLine, type StreamLine } from './stream/parse.ts';
+export { readProbeStream, rebuildFrom, type StreamRead } from './stream/read.ts';
+export { ProbeStreamWriter, type StreamWriterOptions } from './stream/writer.ts';

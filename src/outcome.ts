@@ -224,5 +224,11 @@ function capital(s: string): string {
 function endedBy(doc: ResultDocument): string {
   if (doc.endedBy === 'superseded') return ' (a /start for another rollout superseded it)';
   if (doc.endedBy === 'max-run') return ' (nobody stopped it within the maximum run length)';
+  if (doc.endedBy === 'stream-cut') {
+    return ' (its probe stream ends without the end line: the run was killed, the result is rebuilt from the probes written)';
+  }
+  if (doc.endedBy === 'stream-dropped') {
+    return ' (its probe stream lost probe lines to a reader too slow: the result is rebuilt from the probes written)';
+  }
   return '';
 }

@@ -93,6 +93,26 @@ export interface VersionSeen {
 }
 
 /**
+ * A server certificate an endpoint presented (TLS endpoints): one per SHA-256 fingerprint, in
+ * order of first appearance. More than one: the certificate changed during the run.
+ */
+export interface CertificateSeen {
+  /** The subject's common name (else the whole subject). */
+  subject: string;
+  /** The issuer's common name (else the whole issuer). */
+  issuer: string;
+  /** SHA-256 fingerprint, colon-separated upper-case hex. */
+  fingerprint256: string;
+  /** End of validity, ISO 8601 (UTC). */
+  validTo: string;
+  /** Scheduled time of the first and last probe that went over a connection presenting it. */
+  firstMs: number;
+  lastMs: number;
+  /** Probes that went over such a connection. */
+  probes: number;
+}
+
+/**
  * Answers from an older version after a newer one had answered, in send order: a rolling
  * deploy's mixed period, a stale instance still in rotation, a rollback. "Older" is by order of
  * first appearance.
@@ -146,6 +166,10 @@ export interface EndpointResult {
   mixedMs?: number;
   /** With version tracking: answers from an older version after a newer one appeared. */
   flipFlops?: FlipFlops;
+  /** Probes by the protocol that answered (`http/1.1`, `h2`, `tcp`, `tls`…), when known. */
+  protocols?: Record<string, number>;
+  /** TLS endpoints: the server certificates seen, in order of first appearance (contract §9). */
+  certificates?: CertificateSeen[];
   /** With `budget.learn` (contract §8): the budget this endpoint was judged against, and whence. */
   budgetSource?: BudgetSource;
   /** With `budget.learn`: the downtime of its recent runs, oldest first (the HTML trend chart). */
@@ -369,9 +393,11 @@ export interface ResultDocument {
   interrupted?: boolean;
   /**
    * Control server: why an `interrupted` run ended without a `/stop` — a `/start` of another name
-   * superseded it, or it reached the maximum run length (`serve --max-run`).
+   * superseded it, or it reached the maximum run length (`serve --max-run`). A result rebuilt
+   * from a probe stream (`report --from-probes`): the stream has no end line, the writer was
+   * killed (`stream-cut`), or the writer dropped probe lines (`stream-dropped`).
    */
-  endedBy?: 'superseded' | 'max-run';
+  endedBy?: 'superseded' | 'max-run' | 'stream-cut' | 'stream-dropped';
   /** The deploy was not started: why. */
   blocked?: { reason: string };
   startedAt: string;

@@ -13,6 +13,7 @@ import type { SessionHistory } from './history/plan.ts';
 import { decideOutcome } from './outcome.ts';
 import type { DowntimeWindow, GuardRecord, ResultDocument } from './result.ts';
 import { ProbeSession, type ResultExtras } from './session.ts';
+import type { ProbeStreamWriter } from './stream/writer.ts';
 import { aborted, sleep } from './util/sleep.ts';
 
 export { EXIT } from './exit-codes.ts';
@@ -42,6 +43,8 @@ export interface RunOptions {
   history?: SessionHistory | undefined;
   /** The vantage's name in the result (`--agent`, contract §7); default `agentName()`. */
   agent?: string | undefined;
+  /** Writes every probe to a probe stream (`--out`, stream/format.ts); the caller closes it. */
+  out?: ProbeStreamWriter | undefined;
   /** A hub's agents, judged by the guard's thresholds too (contract §7). */
   vantages?: readonly { name: string; source: GuardedSource }[] | undefined;
 }
@@ -70,6 +73,7 @@ export async function runDeploy(options: RunOptions): Promise<RunOutcome> {
     }
     if (guard.aborted) Object.assign(guard, recovery(session.windows(), guard.abortedAtMs ?? 0));
     const result = session.result({ ...extras, guard: guarded(config) ? guard : undefined });
+    options.out?.end(result);
     return { result, exitCode: decideOutcome(result).exitCode };
   };
 
@@ -83,6 +87,7 @@ export async function runDeploy(options: RunOptions): Promise<RunOutcome> {
   if (saidNo.length > 0) guard.override = g.override;
 
   await session.start('warmup');
+  options.out?.begin(session);
   options.onSession?.(session);
   options.onPhase?.('warmup');
   await sleep(config.warmupMs, signal);
@@ -158,12 +163,15 @@ export interface ProbeOptions {
   history?: SessionHistory | undefined;
   /** The vantage's name in the result (`--agent`, contract §7); default `agentName()`. */
   agent?: string | undefined;
+  /** Writes every probe to a probe stream (`--out`, stream/format.ts); the caller closes it. */
+  out?: ProbeStreamWriter | undefined;
 }
 
 /** Probes for a duration or until the signal, then returns the result. */
 export async function runProbe(options: ProbeOptions): Promise<RunOutcome> {
   const session = new ProbeSession(options.config, options.history, options.agent);
   await session.start('probe');
+  options.out?.begin(session);
   options.onSession?.(session);
   const durationMs = options.durationMs ?? options.config.durationMs;
   if (durationMs === undefined) await aborted(options.signal);
@@ -172,6 +180,7 @@ export async function runProbe(options: ProbeOptions): Promise<RunOutcome> {
   // Interrupted only when cut short: a signal after the duration is a normal end.
   const interrupted = options.signal?.aborted === true && durationMs !== undefined;
   const result = session.result({ interrupted });
+  options.out?.end(result);
   return { result, exitCode: decideOutcome(result).exitCode };
 }
 

@@ -5,39 +5,16 @@
 import { hostname } from 'node:os';
 import { agentName } from './agent.ts';
 import { EndpointStats } from './analysis/endpoint-stats.ts';
-import { markDegraded } from './guard/degraded.ts';
+import { assembleResult, type ResultExtras } from './assemble.ts';
 import type { SessionHistory } from './history/plan.ts';
-import { latencyRegression } from './history/regression.ts';
-import { decideOutcome } from './outcome.ts';
-import { redactTree } from './redact.ts';
 import type { ZerodownConfig } from './config/resolve.ts';
 import { ProbeEngine } from './probe/engine.ts';
 import type { ProbeOutcome } from './probe/outcome.ts';
-import {
-  SCHEMA_VERSION,
-  type DeployRecord,
-  type DowntimeWindow,
-  type GuardRecord,
-  type PhaseSpan,
-  type ResultDocument,
-} from './result.ts';
+import { atRecordResolution } from './probe/record.ts';
+import type { DowntimeWindow, PhaseSpan, ResultDocument } from './result.ts';
 import { VERSION } from './version.ts';
-import { round3 } from './analysis/histogram.ts';
 
-/** Result keys whose values are data, not text (left alone by redaction). */
-const OPAQUE = new Set(['histogram', 'timeline']);
-
-/** Extra parts of the result a caller (run, server) adds. */
-export interface ResultExtras {
-  deploy?: DeployRecord | undefined;
-  guard?: GuardRecord | undefined;
-  interrupted?: boolean | undefined;
-  blocked?: { reason: string } | undefined;
-  /** The run's name (a control-server run started with `/start?name=`). */
-  name?: string | undefined;
-  /** Control server: why the run ended without a `/stop` (pass `interrupted` too). */
-  endedBy?: 'superseded' | 'max-run' | undefined;
-}
+export type { ResultExtras };
 
 /** One probing session from `start()` to `stop()`. */
 export class ProbeSession {
@@ -47,11 +24,12 @@ export class ProbeSession {
   readonly history: SessionHistory | undefined;
   private readonly engine: ProbeEngine;
   /** The machine that probes, for the document's `host`. */
-  private readonly host = hostname();
+  readonly host = hostname();
   /** The vantage's name, for the document's `agent` (contract §7). */
   readonly agent: string;
   private readonly phaseList: PhaseSpan[] = [];
   private readonly listeners = new Set<(o: ProbeOutcome) => void>();
+  private readonly phaseListeners = new Set<(phase: PhaseSpan) => void>();
   private waiters: { untilMs: number; resolve: () => void }[] = [];
   private startedAtDate: Date | undefined;
   private endedAtDate: Date | undefined;
@@ -75,6 +53,7 @@ export class ProbeSession {
     this.startedAtDate = new Date();
     this.engine.start();
     this.phaseList.push({ name: phase, startMs: 0, endMs: NaN });
+    this.emitPhase();
   }
 
   /** Milliseconds since start, monotonic. */
@@ -102,6 +81,7 @@ export class ProbeSession {
     const last = this.phaseList.at(-1);
     if (last) last.endMs = now;
     this.phaseList.push({ name, startMs: now, endMs: NaN });
+    this.emitPhase();
     return now;
   }
 
@@ -109,6 +89,17 @@ export class ProbeSession {
   onOutcome(listener: (o: ProbeOutcome) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Calls `listener` with each phase as it begins (the first one included). Returns an unsubscribe. */
+  onPhase(listener: (phase: PhaseSpan) => void): () => void {
+    this.phaseListeners.add(listener);
+    return () => this.phaseListeners.delete(listener);
+  }
+
+  private emitPhase(): void {
+    const p = this.phaseList.at(-1)!;
+    for (const listener of this.phaseListeners) listener({ ...p });
   }
 
   /** Resolves once every probe due at or before `ms` has completed (or timed out). */
@@ -140,60 +131,35 @@ export class ProbeSession {
    * verdict from `decideOutcome`. Callers pass everything they know; nothing patches it later.
    */
   result(extras: ResultExtras = {}): ResultDocument {
-    const now = this.nowMs();
     const c = this.config;
-    const phases = this.phaseList.map((p) => ({
-      name: p.name,
-      startMs: round3(p.startMs),
-      endMs: round3(Number.isNaN(p.endMs) ? now : p.endMs),
-    }));
-    const engine = this.engine.report();
-    const budget = {
-      maxDowntimeMs: c.maxDowntimeMs,
-      maxIncidentMs: c.maxIncidentMs,
-      mergeGapMs: c.mergeGapMs,
-    };
-    const h = this.history;
-    const endpoints = this.stats.map((s, i) => {
-      const learned = h?.budgets[i];
-      const own = learned ? { ...budget, ...learned } : budget;
-      return s.toResult({ budget: own, phases, stalls: engine.stalls, history: h?.trend[i] });
-    });
-    markDegraded(endpoints, c.guard.degraded?.latency, extras.guard?.comparisons ?? [], (e, i) => {
-      const baseline = h?.latency[i];
-      return baseline && latencyRegression(e, baseline);
-    });
-    const doc: ResultDocument = {
-      schemaVersion: SCHEMA_VERSION,
-      tool: { name: 'zerodown', version: VERSION },
-      host: this.host,
-      agent: this.agent,
-      verdict: 'pass',
-      running: this.running,
-      startedAt: (this.startedAtDate ?? new Date()).toISOString(),
-      endedAt: this.endedAtDate?.toISOString() ?? null,
-      durationMs: round3(now),
-      phases,
-      budget: {
-        maxDowntimeMs: c.maxDowntimeMs ?? null,
-        mergeGapMs: c.mergeGapMs,
-        maxIncidentMs: c.maxIncidentMs ?? null,
+    return assembleResult(
+      this.stats,
+      {
+        toolVersion: VERSION,
+        host: this.host,
+        agent: this.agent,
+        running: this.running,
+        startedAt: (this.startedAtDate ?? new Date()).toISOString(),
+        endedAt: this.endedAtDate?.toISOString() ?? null,
+        nowMs: this.nowMs(),
+        phases: this.phaseList,
+        engine: this.engine.report(),
+        budget: {
+          maxDowntimeMs: c.maxDowntimeMs,
+          maxIncidentMs: c.maxIncidentMs,
+          mergeGapMs: c.mergeGapMs,
+        },
+        history: this.history,
+        latencyObjective: c.guard.degraded?.latency,
+        redactor: c.redactor,
       },
-      endpoints,
-      engine,
-    };
-    if (extras.deploy) doc.deploy = extras.deploy;
-    if (extras.guard) doc.guard = extras.guard;
-    if (extras.interrupted) doc.interrupted = true;
-    if (extras.endedBy) doc.endedBy = extras.endedBy;
-    if (extras.blocked) doc.blocked = extras.blocked;
-    if (extras.name !== undefined) doc.name = extras.name;
-    doc.verdict = decideOutcome(doc).verdict;
-    // Commands, reasons and rollback output are free text: no known secret leaves in them.
-    return redactTree(doc, c.redactor, OPAQUE);
+      extras,
+    );
   }
 
-  private accept(o: ProbeOutcome): void {
+  private accept(raw: ProbeOutcome): void {
+    // At the probe stream's resolution (µs), so a run rebuilt from its stream is the same run.
+    const o = atRecordResolution(raw);
     this.stats[o.endpoint]!.add(o);
     for (const listener of this.listeners) listener(o);
     if (this.waiters.length > 0) {

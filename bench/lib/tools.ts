@@ -3,7 +3,8 @@
  * reports: zerodown (the built CLI, `probe --json`), autocannon (`-j`) and loadtest (its text
  * summary; it has no machine-readable output).
  */
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResultDocument } from '../../src/result.ts';
@@ -57,6 +58,8 @@ export interface ZerodownRun {
   rss: RssSample[];
   /** VmHWM at the last reading before exit. */
   peakRssBytes: number | undefined;
+  /** With `out`: the probe stream's size in bytes, and its rebuild by `report --from-probes`. */
+  stream?: { bytes: number; rebuildMs: number; rebuiltEqual: boolean };
 }
 
 /** Options of `runZerodown`. */
@@ -69,6 +72,8 @@ export interface ZerodownOptions {
   rssEveryMs?: number;
   /** Called with each RSS sample. */
   onRss?: (s: RssSample) => void;
+  /** Write the probe stream (`--out`) too, then time its rebuild (`report --from-probes`). */
+  out?: boolean;
 }
 
 /** Runs `zerodown probe` (the built CLI) and returns its result document. */
@@ -89,6 +94,8 @@ export async function runZerodown(opts: ZerodownOptions): Promise<ZerodownRun> {
     '--no-progress',
   ];
   if (opts.timeout !== undefined) args.push('--timeout', opts.timeout);
+  const outFile = join(dir, 'probes.ndjson');
+  if (opts.out) args.push('--out', outFile);
   const started = startChild(process.execPath, args, {
     cpu: TOOL_CPU,
     limitMs: opts.durationMs + 60_000,
@@ -122,7 +129,8 @@ export async function runZerodown(opts: ZerodownOptions): Promise<ZerodownRun> {
   if (timer) clearTimeout(timer);
   try {
     const result = JSON.parse(readFileSync(jsonFile, 'utf8')) as ResultDocument;
-    return { result, exit, rss, peakRssBytes: peak };
+    const stream = opts.out ? rebuildStream(outFile, join(dir, 'rebuilt.json'), result) : undefined;
+    return { result, exit, rss, peakRssBytes: peak, stream };
   } catch {
     throw new Error(
       `zerodown wrote no result (exit ${exit.code ?? exit.signal}): ${exit.stderr.trim()}`,
@@ -130,6 +138,28 @@ export async function runZerodown(opts: ZerodownOptions): Promise<ZerodownRun> {
   } finally {
     removeTempDir(dir);
   }
+}
+
+/** Times `report --from-probes` on a run's stream and compares the document it rebuilds. */
+function rebuildStream(
+  outFile: string,
+  rebuiltFile: string,
+  result: ResultDocument,
+): { bytes: number; rebuildMs: number; rebuiltEqual: boolean } {
+  const t0 = performance.now();
+  const r = spawnSync(
+    process.execPath,
+    [zerodownMain, 'report', '--from-probes', outFile, '--json', rebuiltFile],
+    { encoding: 'utf8' },
+  );
+  const rebuildMs = Math.round(performance.now() - t0);
+  if (r.status !== 0) throw new Error(`report --from-probes failed: ${r.stderr}`);
+  const rebuilt = readFileSync(rebuiltFile, 'utf8');
+  return {
+    bytes: statSync(outFile).size,
+    rebuildMs,
+    rebuiltEqual: rebuilt === `${JSON.stringify(result, null, 2)}\n`,
+  };
 }
 
 /** The parts of autocannon's `-j` output the benchmark reads. */

@@ -12,6 +12,7 @@ import type {
   HistoryPoint,
   PhaseSpan,
 } from '../result.ts';
+import { CertificateTracker } from './certificates.ts';
 import { LatencyHistogram, round3 } from './histogram.ts';
 import { SequenceReorderer } from './reorder.ts';
 import { TimelineAccumulator } from './timeline.ts';
@@ -20,9 +21,18 @@ import { judgeEndpoint, type EndpointBudget } from './verdict.ts';
 import { VersionTracker } from './versions.ts';
 import { DowntimeDetector } from './windows.ts';
 
+/**
+ * What the accumulators need to know of an endpoint: how the result names and shows it, and
+ * whether versions are tracked. A config's endpoint is one; so is a probe stream's (stream/).
+ */
+export type EndpointIdentity = Pick<
+  EndpointConfig,
+  'name' | 'displayUrl' | 'method' | 'rate' | 'connection' | 'versionHeader' | 'versionJson'
+>;
+
 /** The accumulators of one endpoint. */
 export class EndpointStats {
-  readonly config: EndpointConfig;
+  readonly config: EndpointIdentity;
   private readonly reorder: SequenceReorderer<ProbeOutcome>;
   private readonly histogram = new LatencyHistogram();
   private readonly timeline = new TimelineAccumulator(1000);
@@ -30,6 +40,8 @@ export class EndpointStats {
   private readonly versions = new VersionTracker();
   private readonly errorCodes: Record<string, number> = {};
   private readonly statusCodes: Record<string, number> = {};
+  private readonly protocols: Record<string, number> = {};
+  private readonly certificates = new CertificateTracker();
   private requests = 0;
   private errors = 0;
   private retries = 0;
@@ -39,7 +51,7 @@ export class EndpointStats {
   /** The most recent completion, by completion time: what "up or down now" shows. */
   lastCompleted: ProbeOutcome | undefined;
 
-  constructor(config: EndpointConfig) {
+  constructor(config: EndpointIdentity) {
     this.config = config;
     this.reorder = new SequenceReorderer((o) => this.addInOrder(o));
   }
@@ -100,6 +112,9 @@ export class EndpointStats {
     this.timeline.add(o.scheduledMs, o.ok, o.latencyMs);
     this.detector.add(o);
     if (o.version !== undefined) this.versions.add(o.version, o.scheduledMs);
+    if (o.protocol !== undefined)
+      this.protocols[o.protocol] = (this.protocols[o.protocol] ?? 0) + 1;
+    if (o.certificate !== undefined) this.certificates.add(o.certificate, o.scheduledMs);
   }
 
   /** The endpoint's part of the result document, as of now. */
@@ -154,6 +169,8 @@ export class EndpointStats {
       timeline: { intervalMs: this.timeline.intervalMs, points: this.timeline.snapshot() },
       histogram: this.histogram.encode(),
     };
+    if (Object.keys(this.protocols).length > 0) result.protocols = { ...this.protocols };
+    if (this.certificates.size > 0) result.certificates = this.certificates.certificates();
     if (ctx.budget.source) result.budgetSource = ctx.budget.source;
     if (ctx.history) result.history = [...ctx.history];
     if (c.versionHeader !== undefined || c.versionJson !== undefined) {

@@ -29,6 +29,7 @@ export interface SharedFlags extends RequestFlags {
   markdown?: string;
   junit?: string;
   html?: string;
+  out?: string;
   progress?: boolean;
   history?: string;
   service?: string;
@@ -68,6 +69,10 @@ export function addSharedOptions(cmd: Command, phases: boolean): Command {
     .option('--html <file>', 'write the HTML report (one self-contained file)')
     .option('--markdown <file>', 'write the Markdown report')
     .option('--junit <file>', 'write the JUnit XML report')
+    .option(
+      '--out <file|->',
+      'write every probe as NDJSON (- : stdout, the text report then goes to stderr)',
+    )
     .option('--no-progress', 'no live status on stderr')
     .option('--history <path|url>', 'record runs in this SQLite file or postgres:// database')
     .option('--service <name>', 'the service of history keys (default: the base URL host)')
@@ -100,6 +105,7 @@ export function configFromFlags(flags: SharedFlags): ZerodownConfig {
     markdown: flags.markdown,
     junit: flags.junit,
     html: flags.html,
+    out: flags.out,
     rollback: flags.rollback,
     abortOnDowntimeMs: flagDuration('--abort-on-downtime', flags.abortOnDowntime),
     override: flags.override,

@@ -22,10 +22,14 @@ export { writeFileAtomic };
  * Prints the text report, writes the requested report files, and the GitHub outputs. A file
  * that cannot be written does not stop the rest (see {@link writeReports}).
  */
-export function emitResult(result: ResultDocument, report: ReportFiles): void {
-  process.stdout.write(renderText(result));
+export function emitResult(
+  result: ResultDocument,
+  report: ReportFiles,
+  stdout: NodeJS.WritableStream = process.stdout,
+): void {
+  stdout.write(renderText(result));
   writeReports(result, report);
-  emitGithub(result);
+  emitGithub(result, process.env, stdout);
 }
 
 const WRITERS: { key: keyof ReportFiles; what: string; render: (doc: ResultDocument) => string }[] =
@@ -66,8 +70,9 @@ export function writeReports(result: ResultDocument, report: ReportFiles): Zerod
 export function emitGithub(
   result: ResultDocument,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  stdout: NodeJS.WritableStream = process.stdout,
 ): void {
-  if (env.GITHUB_ACTIONS === 'true') process.stdout.write(renderGithubAnnotations(result));
+  if (env.GITHUB_ACTIONS === 'true') stdout.write(renderGithubAnnotations(result));
   const summary = env.GITHUB_STEP_SUMMARY;
   if (!summary) return;
   try {

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { agentName } from '../agent.ts';
 import { formatDuration } from '../config/duration.ts';
-import { ZerodownError } from '../errors.ts';
+import { configError, ZerodownError } from '../errors.ts';
 import type { ZerodownConfig } from '../config/resolve.ts';
 import { renderJson } from '../report/json.ts';
 import type { ProbeSession } from '../session.ts';
@@ -15,6 +15,7 @@ import { addSharedOptions, configFromFlags, type SharedFlags } from './options.t
 import { Progress } from './progress.ts';
 import { openRunHistory, recordResult } from './run-history.ts';
 import type { SessionHistory } from '../history/plan.ts';
+import { ProbeStreamWriter } from '../stream/writer.ts';
 import { HubCoordinator } from '../hub/coordinator.ts';
 import { decideOutcome } from '../outcome.ts';
 import { hubFlags } from './options.ts';
@@ -55,7 +56,7 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
       config,
       flags,
       exit,
-      ({ signal, progress, onSession, onPhase, history, agent, hub }) =>
+      ({ signal, progress, onSession, onPhase, history, agent, out, hub }) =>
         runDeploy({
           config,
           command,
@@ -63,8 +64,11 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
           vantages: hub?.vantages(),
           signal,
           history,
+          out,
           output: {
-            stdout: (chunk) => progress.write(process.stdout, chunk),
+            // With `--out -` stdout is the probe stream: the deploy's output goes to stderr.
+            stdout: (chunk) =>
+              progress.write(out?.target === '-' ? process.stderr : process.stdout, chunk),
             stderr: (chunk) => progress.write(process.stderr, chunk),
           },
           onSession,
@@ -84,8 +88,8 @@ export function registerProbe(program: Command, exit: (code: number) => void): v
     .description('probe for --duration (or until SIGINT/SIGTERM), then report');
   addSharedOptions(cmd, false).action(async (flags: SharedFlags) => {
     const config = configFromFlags(flags);
-    await runReported(config, flags, exit, ({ signal, onSession, history, agent }) =>
-      runProbe({ config, signal, onSession, history, agent }),
+    await runReported(config, flags, exit, ({ signal, onSession, history, agent, out }) =>
+      runProbe({ config, signal, onSession, history, agent, out }),
     );
   });
 }
@@ -106,6 +110,7 @@ async function runReported(
     onPhase: (phase: string) => void;
     history: SessionHistory | undefined;
     agent: string;
+    out: ProbeStreamWriter | undefined;
     hub: HubCoordinator | undefined;
   }) => Promise<RunOutcome>,
 ): Promise<void> {
@@ -114,6 +119,7 @@ async function runReported(
   // Learned budgets are read before probing: the verdict is judged with them from the start.
   const history = await openRunHistory(config, agent);
   const progress = new Progress(process.stderr, flags.progress !== false);
+  const out = config.report.out ? new ProbeStreamWriter(config.report.out, config) : undefined;
   const { signal, dispose } = interruptSignal();
   let session: ProbeSession | undefined;
   try {
@@ -123,11 +129,15 @@ async function runReported(
       onSession: (s) => {
         session = s;
         progress.attach(s);
-        if (hub) void hub.start(s.phase ?? 'probe');
+        // A failure to read the stream leaves the agents without final data: exit 6, not a crash.
+        hub?.start(s.phase ?? 'probe').catch((err: unknown) => {
+          process.stderr.write(`zerodown: hub: ${(err as Error).message}\n`);
+        });
       },
       onPhase: (phase) => hub?.beginPhase(phase),
       history: history?.session,
       agent,
+      out,
       hub,
     });
     if (hub) {
@@ -136,7 +146,13 @@ async function runReported(
       outcome = { result, exitCode: decideOutcome(result).exitCode };
     }
     progress.stop();
-    emitResult(outcome.result, config.report);
+    // The stream is complete (its end line written) before anything else is reported.
+    await out?.close();
+    emitResult(
+      outcome.result,
+      config.report,
+      out?.target === '-' ? process.stderr : process.stdout,
+    );
     // After the result is final and written: a failed write never changes the verdict.
     await recordResult(history, outcome.result, config);
     await sendNotifications(outcome.result, config.notify);
@@ -147,6 +163,7 @@ async function runReported(
   } finally {
     progress.stop();
     dispose();
+    await out?.close();
     await hub?.close();
   }
 }
@@ -158,11 +175,22 @@ async function joinHub(
   self: string,
 ): Promise<HubCoordinator | undefined> {
   const setup = hubFlags(flags);
-  if (!setup) return undefined;
-  const { agents, timeoutMs } = setup;
+  const agents = setup?.agents ?? [];
   if (agents.includes(self)) {
     throw new ZerodownError('ZD_USAGE', `--agents: ${self} is this process's own name (--agent)`);
   }
+  // A stage judged by vantages that are not there would go unguarded.
+  config.guard.stages?.forEach((stage, i) => {
+    const unknown = (stage.agents ?? []).filter((a) => a !== self && !agents.includes(a));
+    if (unknown.length > 0) {
+      throw configError(
+        `guard.stages[${i}].agents`,
+        `${unknown.join(', ')} is neither in --agents (${agents.join(', ') || 'none'}) nor this process (${self})`,
+      );
+    }
+  });
+  if (!setup) return undefined;
+  const { timeoutMs } = setup;
   const say = (line: string) => process.stderr.write(`zerodown: ${line}\n`);
   const hub = new HubCoordinator(config, setup.hub, agents, say);
   try {

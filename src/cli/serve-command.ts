@@ -17,6 +17,7 @@ import { addSharedOptions, configFromFlags, hubFlags, type SharedFlags } from '.
 import type { HubSetup } from '../server/hub-run.ts';
 import { writeReports } from './outputs.ts';
 import { claimPidFile, refuseIfRunning } from './pid-file.ts';
+import { ProbeStreamWriter } from '../stream/writer.ts';
 
 interface ServeFlags extends SharedFlags {
   port: string;
@@ -69,6 +70,12 @@ export function registerServe(program: Command, exit: (code: number) => void): v
         );
       }
       const config = configFromFlags(flags);
+      if (flags.detach && config.report.out === '-') {
+        throw new ZerodownError(
+          'ZD_USAGE',
+          '--out -: a detached server has no stdout (it goes to the log file); give --out a file',
+        );
+      }
       if (flags.detach) {
         exit(await detach(flags, token));
         return;
@@ -82,8 +89,11 @@ export function registerServe(program: Command, exit: (code: number) => void): v
       ]);
       // Each run reads its learned budgets as it starts, and is recorded when it ends.
       let history: RunHistory | undefined;
+      // `--out`: every run's probes, one run after another, in one stream.
+      const out = config.report.out ? new ProbeStreamWriter(config.report.out, config) : undefined;
       const controller = new RunController(config, flags.dataDir, {
         prepare: async () => (history = await openRunHistory(config))?.session,
+        out,
         hub: hubSetup(flags),
       });
       // Each run's end: the other report files (the controller writes the JSON) and notifications.
@@ -124,6 +134,7 @@ export function registerServe(program: Command, exit: (code: number) => void): v
       });
       process.stderr.write(`zerodown serve: ${sig}, ending the run and saving it\n`);
       await controller.end();
+      await out?.close();
       await Promise.allSettled(delivering);
       // Browsers keep (and pre-open) connections that would hold close() for minutes.
       setTimeout(() => app.server.closeAllConnections(), 1000).unref();

@@ -1,14 +1,23 @@
 /**
  * Resolving a validated config plus command-line overrides into the frozen, fully specified
- * settings the engine runs with. Pure: no I/O, no environment.
+ * settings the engine runs with. Pure but for reading `tls.ca` files through the `readFile`
+ * given (the file system by default); no environment.
  */
+import { readFileSync } from 'node:fs';
 import { DEFAULT_MERGE_GAP_MS } from '../analysis/incidents.ts';
 import { configError } from '../errors.ts';
 import type { Redactor } from '../redact.ts';
 import { redactorFor } from './redaction.ts';
 import { resolveGuard, type GuardConfig, type GuardOverrides } from '../guard/resolve.ts';
 import { resolveHistory, type HistoryConfig, type HistoryOverrides } from '../history/resolve.ts';
-import type { RawConfig, RawDefaults, RawEndpoint, RawNotify, StatusRange } from './schema.ts';
+import type {
+  RawConfig,
+  RawDefaults,
+  RawEndpoint,
+  RawNotify,
+  RawTls,
+  StatusRange,
+} from './schema.ts';
 
 /** What an endpoint's answer must look like to count as a success. */
 export interface ExpectConfig {
@@ -35,7 +44,20 @@ export interface JsonCheck {
 }
 
 /** How an endpoint is probed, from its URL's scheme (contract §9). */
-export type ProbeKind = 'http';
+export type ProbeKind = 'http' | 'tcp';
+
+/**
+ * TLS settings of an endpoint that speaks TLS (`https://`, `tcp://` with `tls:`); probe/tls.ts
+ * turns them into `tls.connect` options.
+ */
+export interface TlsConfig {
+  /** Trusted CA certificates, PEM text read from `tls.ca` at load; undefined: the system's. */
+  readonly ca: string | undefined;
+  /** Accept any certificate (no verification). */
+  readonly insecure: boolean;
+  /** SNI and the name the certificate must carry; undefined: the URL's host (when a name). */
+  readonly serverName: string | undefined;
+}
 
 /** One endpoint, fully resolved. */
 export interface EndpointConfig {
@@ -45,6 +67,7 @@ export interface EndpointConfig {
   readonly url: string;
   /** The URL as outputs show it: secret query values and user-info masked (redact.ts). */
   readonly displayUrl: string;
+  /** The request method; `TCP` for tcp:// endpoints, which send none. */
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | undefined;
@@ -60,6 +83,10 @@ export interface EndpointConfig {
   readonly versionHeader: string | undefined;
   /** Read the version that answered from this JSON path in the body (`version.json`). */
   readonly versionJson?: string | undefined;
+  /** Speak HTTP/2 (negotiated by ALPN; only `https://`). */
+  readonly http2?: boolean | undefined;
+  /** TLS settings when the endpoint speaks TLS; undefined: it does not (`http://`, plain `tcp://`). */
+  readonly tls?: TlsConfig | undefined;
 }
 
 /** Everything a run needs, fully resolved and frozen. */
@@ -96,6 +123,8 @@ export type ReportFiles = Readonly<{
   markdown?: string | undefined;
   junit?: string | undefined;
   html?: string | undefined;
+  /** The probe stream (`--out`): every probe as NDJSON; `-` is stdout. */
+  out?: string | undefined;
 }>;
 
 /** When a notification goes out: when the run did not pass (any exit code but 0), or always. */
@@ -158,6 +187,7 @@ export interface ConfigOverrides extends GuardOverrides, HistoryOverrides {
   markdown?: string | undefined;
   junit?: string | undefined;
   html?: string | undefined;
+  out?: string | undefined;
 }
 
 /** The longest probe deadline: a probe is a health check, not a download. */
@@ -173,8 +203,17 @@ export const DEFAULTS = {
   status: [[200, 399]] as readonly StatusRange[],
 } as const;
 
+/** Reads a `tls.ca` file as text; throws on a missing or unreadable file. */
+export type ReadFile = (path: string) => string;
+
+const readText: ReadFile = (path) => readFileSync(path, 'utf8');
+
 /** Resolves a validated raw config and overrides into a `ZerodownConfig`. */
-export function resolveConfig(raw: RawConfig, overrides: ConfigOverrides = {}): ZerodownConfig {
+export function resolveConfig(
+  raw: RawConfig,
+  overrides: ConfigOverrides = {},
+  readFile: ReadFile = readText,
+): ZerodownConfig {
   const baseUrl = raw.baseUrl === undefined ? undefined : checkBaseUrl(raw.baseUrl);
   const defaults = raw.defaults ?? {};
   const fromFlags = overrides.url !== undefined && overrides.url.length > 0;
@@ -185,7 +224,7 @@ export function resolveConfig(raw: RawConfig, overrides: ConfigOverrides = {}): 
     throw configError('endpoints', 'no endpoint to probe (give --url or endpoints: in the config)');
   }
   const endpoints = entries.map(({ raw: e, field }) =>
-    resolveEndpoint(e, defaults, overrides, baseUrl, field),
+    resolveEndpoint(e, defaults, overrides, baseUrl, field, readFile),
   );
   assignNames(endpoints, entries);
   const notify = raw.notify === undefined ? undefined : resolveNotify(raw.notify);
@@ -211,6 +250,7 @@ export function resolveConfig(raw: RawConfig, overrides: ConfigOverrides = {}): 
       markdown: overrides.markdown ?? raw.report?.markdown,
       junit: overrides.junit ?? raw.report?.junit,
       html: overrides.html ?? raw.report?.html,
+      out: overrides.out ?? raw.report?.out,
     }),
     notify,
     redactor,
@@ -273,8 +313,11 @@ function resolveEndpoint(
   o: ConfigOverrides,
   baseUrl: string | undefined,
   field: string,
+  readFile: ReadFile,
 ): Mutable<EndpointConfig> {
   const url = resolveUrl(e.url, baseUrl, `${field}.url`);
+  const kind = kindOf(url);
+  if (kind === 'tcp') checkTcpKeys(e, o, field);
   const timeoutMs = o.timeoutMs ?? e.timeout ?? d.timeout ?? DEFAULTS.timeoutMs;
   if (timeoutMs <= 0) throw configError(`${field}.timeout`, 'must be more than 0');
   if (timeoutMs > MAX_TIMEOUT_MS) throw configError(`${field}.timeout`, 'at most 10m');
@@ -294,15 +337,20 @@ function resolveEndpoint(
   }
   return {
     name: e.name ?? '',
-    kind: 'http',
+    kind,
     url,
     displayUrl: url,
-    method: o.method ?? e.method ?? d.method ?? (body === undefined ? 'GET' : 'POST'),
+    // A tcp probe sends no request; reports show `TCP tcp://host:port`.
+    method:
+      kind === 'tcp'
+        ? 'TCP'
+        : (o.method ?? e.method ?? d.method ?? (body === undefined ? 'GET' : 'POST')),
     headers,
     body,
     rate: o.rate ?? e.rate ?? d.rate ?? DEFAULTS.rate,
     timeoutMs,
-    connection: o.connection ?? e.connection ?? d.connection ?? 'keepalive',
+    connection:
+      kind === 'tcp' ? 'fresh' : (o.connection ?? e.connection ?? d.connection ?? 'keepalive'),
     maxRedirects: e.maxRedirects ?? d.maxRedirects ?? 0,
     expect: {
       status: o.expectStatus ?? expect.status ?? DEFAULTS.status,
@@ -313,7 +361,95 @@ function resolveEndpoint(
     },
     versionHeader: version?.header?.toLowerCase(),
     versionJson: version?.json,
+    http2: resolveHttp2(e, d, url, field),
+    tls: resolveTls(e.tls, d.tls, url, field, readFile),
   };
+}
+
+/** The probe kind a (resolved, absolute) URL's scheme asks for. */
+function kindOf(url: string): ProbeKind {
+  return new URL(url).protocol === 'tcp:' ? 'tcp' : 'http';
+}
+
+/** HTTP settings a `tcp://` endpoint cannot use: a config error naming the first one given. */
+function checkTcpKeys(e: RawEndpoint, o: ConfigOverrides, field: string): void {
+  const httpOnly = ['method', 'headers', 'body', 'maxRedirects', 'version', 'http2'] as const;
+  for (const key of httpOnly) {
+    if (e[key] !== undefined) throw configError(`${field}.${key}`, 'not used by tcp:// probes');
+  }
+  for (const key of ['status', 'bodyContains', 'headers', 'json'] as const) {
+    if (e.expect?.[key] !== undefined) {
+      throw configError(`${field}.expect.${key}`, 'not used by tcp:// probes');
+    }
+  }
+  if (e.connection === 'keepalive') {
+    throw configError(`${field}.connection`, 'a tcp:// probe opens a new connection every time');
+  }
+  const flags = { method: '-X', headers: '-H', body: '--body', expectStatus: '--expect-status' };
+  for (const [key, flag] of Object.entries(flags)) {
+    if (o[key as keyof typeof flags] !== undefined) {
+      throw configError(flag, `not used by tcp:// probes (${field}.url)`);
+    }
+  }
+}
+
+/** `http2: true` needs TLS (h2 is negotiated by ALPN); the defaults' value applies to https only. */
+function resolveHttp2(e: RawEndpoint, d: RawDefaults, url: string, field: string): boolean {
+  const https = new URL(url).protocol === 'https:';
+  if (e.http2 === true && !https) {
+    throw configError(`${field}.http2`, 'HTTP/2 is negotiated over TLS: use an https:// URL');
+  }
+  return https && (e.http2 ?? d.http2 ?? false);
+}
+
+/**
+ * The TLS settings of an endpoint: always for `https://`; for `tcp://` when its own `tls:` is
+ * `true` or an object, or it has none and the defaults' is `true` (options in `defaults.tls`
+ * alone do not turn TLS on); never for `http://` (an endpoint's `tls:` there is a mistake). The
+ * endpoint's options win over the defaults', key by key.
+ */
+function resolveTls(
+  own: RawTls | undefined,
+  defaults: RawTls | undefined,
+  url: string,
+  field: string,
+  readFile: ReadFile,
+): TlsConfig | undefined {
+  const scheme = new URL(url).protocol;
+  // On tcp://: the endpoint's own `tls:` (true or options), else the defaults' `tls: true`.
+  const tcpTls = own === undefined ? defaults === true : own !== false;
+  const wanted = scheme === 'https:' || (scheme === 'tcp:' && tcpTls);
+  if (scheme === 'http:' && own !== undefined && own !== false) {
+    throw configError(`${field}.tls`, 'http:// does not use TLS: use an https:// URL');
+  }
+  if (scheme === 'https:' && own === false) {
+    throw configError(`${field}.tls`, 'https:// always uses TLS');
+  }
+  if (!wanted) return undefined;
+  const ownOptions = typeof own === 'object' ? own : {};
+  const options = { ...(typeof defaults === 'object' ? defaults : {}), ...ownOptions };
+  const caField = ownOptions.ca !== undefined ? `${field}.tls.ca` : 'defaults.tls.ca';
+  return Object.freeze({
+    ca: options.ca === undefined ? undefined : readCa(options.ca, caField, readFile),
+    insecure: options.insecure ?? false,
+    serverName: options.serverName,
+  });
+}
+
+/** Reads a CA file: PEM text with at least one certificate, else a config error on `field`. */
+function readCa(path: string, field: string, readFile: ReadFile): string {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? String(err)})`;
+    throw configError(field, `${path}: ${why}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw configError(field, `${path}: not a PEM certificate file`);
+  }
+  return text;
 }
 
 /** `https://user:pass@host`: credentials go as HTTP Basic auth, as curl sends them. */
@@ -339,14 +475,32 @@ function checkBaseUrl(text: string): string {
 function resolveUrl(text: string, baseUrl: string | undefined, field: string): string {
   const absolute = parseHttpUrl(text);
   if (absolute) return absolute.href;
+  if (/^tcp:/i.test(text)) return checkTcpUrl(text, field);
   if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
-    throw configError(field, `only http and https URLs can be probed: ${JSON.stringify(text)}`);
+    throw configError(
+      field,
+      `only http, https and tcp URLs can be probed: ${JSON.stringify(text)}`,
+    );
   }
   if (baseUrl === undefined) {
     throw configError(field, `relative URL ${JSON.stringify(text)} needs baseUrl`);
   }
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   return new URL(text.replace(/^\//, ''), base).href;
+}
+
+/** `tcp://host:port`, nothing more: a host, a port, no path, query or credentials. */
+function checkTcpUrl(text: string, field: string): string {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  const bad = (why: string) =>
+    configError(field, `expected tcp://host:port (${why}): ${JSON.stringify(text)}`);
+  if (!url || url.hostname === '') throw bad('no host');
+  if (url.port === '') throw bad('no port');
+  if (url.username !== '' || url.password !== '') throw bad('no user-info');
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
+    throw bad('no path or query');
+  }
+  return `tcp://${url.host}`;
 }
 
 function parseHttpUrl(text: string): URL | undefined {
@@ -359,6 +513,7 @@ function parseHttpUrl(text: string): URL | undefined {
 function assignNames(endpoints: Mutable<EndpointConfig>[], entries: { field: string }[]): void {
   const byPath = new Map<string, number>();
   for (const e of endpoints) {
+    if (!e.name && e.kind === 'tcp') e.name = e.url;
     if (!e.name) {
       const path = new URL(e.url).pathname;
       byPath.set(path, (byPath.get(path) ?? 0) + 1);

@@ -37,6 +37,29 @@ const expectSchema = z.strictObject({
   json: expectJsonSchema.optional(),
 });
 
+/**
+ * `tls:` (contract §9): `true` turns on a TLS handshake for `tcp://`; the object form also sets
+ * the options every kind uses — a CA file (PEM, read when the config is loaded), `insecure`
+ * (skip certificate verification) and `serverName` (SNI and the name the certificate must carry).
+ */
+const tlsSchema = z.union(
+  [
+    z.boolean(),
+    z.strictObject({
+      ca: z
+        .string({ error: 'expected the path of a PEM file' })
+        .min(1, 'must not be empty')
+        .optional(),
+      insecure: z.boolean({ error: 'expected true or false' }).optional(),
+      serverName: z
+        .string({ error: 'expected a host name' })
+        .min(1, 'must not be empty')
+        .optional(),
+    }),
+  ],
+  { error: 'expected true, false or { ca, insecure, serverName }' },
+);
+
 const endpointDefaultsSchema = z.strictObject({
   rate: rateSchema.optional(),
   timeout: durationSchema.optional(),
@@ -52,6 +75,9 @@ const endpointDefaultsSchema = z.strictObject({
     .optional(),
   expect: expectSchema.optional(),
   version: versionSchema.optional(),
+  /** Speak HTTP/2 to `https://` endpoints (ALPN offers h2, then http/1.1). */
+  http2: z.boolean({ error: 'expected true or false' }).optional(),
+  tls: tlsSchema.optional(),
 });
 
 const endpointSchema = endpointDefaultsSchema.extend({
@@ -150,6 +176,8 @@ export const configSchema = z.strictObject({
       markdown: z.string().optional(),
       junit: z.string().optional(),
       html: z.string().optional(),
+      /** The probe stream: every probe as NDJSON (`-`: stdout). */
+      out: z.string().min(1).optional(),
     })
     .optional(),
   notify: notifySchema.optional(),
@@ -172,5 +200,7 @@ export type RawConfig = z.output<typeof configSchema>;
 export type RawNotify = z.output<typeof notifySchema>;
 /** One raw endpoint entry. */
 export type RawEndpoint = z.output<typeof endpointSchema>;
+/** The raw `tls:` value. */
+export type RawTls = z.output<typeof tlsSchema>;
 /** The `defaults:` section. */
 export type RawDefaults = z.output<typeof endpointDefaultsSchema>;

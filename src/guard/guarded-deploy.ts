@@ -26,6 +26,8 @@ interface Step {
   argv: readonly string[];
   rollback: string | undefined;
   bakeMs: number;
+  /** The vantages whose thresholds judge it (a hub's agents, this one's name); undefined: all. */
+  agents: readonly string[] | undefined;
 }
 
 /** Keeps the last `max` characters of what a command printed. */
@@ -62,8 +64,17 @@ export async function runGuardedDeploy(options: {
         argv: [s.command],
         rollback: s.rollback,
         bakeMs: s.bake,
+        agents: s.agents,
       }))
-    : [{ name: 'deploy', argv: options.command, rollback: g.rollback, bakeMs: 0 }];
+    : [
+        {
+          name: 'deploy',
+          argv: options.command,
+          rollback: g.rollback,
+          bakeMs: 0,
+          agents: undefined,
+        },
+      ];
   const breachCtl = new AbortController();
   const monitor = new GuardMonitor(session, g.thresholds, (b: Breach) => breachCtl.abort(b));
   let remoteBreach: Breach | undefined;
@@ -93,10 +104,17 @@ export async function runGuardedDeploy(options: {
   let interrupted = false;
   let lastExit: DeployExit = { exitCode: 0, signal: null };
   let commandText = steps.map((s) => s.argv.join(' ')).join(' && ');
-  monitor.arm();
-  for (const m of remote) m.arm();
+  // Each stage is judged by the vantages it names (all by default); a monitor armed across
+  // stages keeps counting from its first arming, as with one vantage.
+  const judging = (step: Step) => {
+    const judges = (name: string) => step.agents === undefined || step.agents.includes(name);
+    if (judges(session.agent)) monitor.arm();
+    else monitor.disarm();
+    remote.forEach((m, k) => (judges(options.vantages![k]!.name) ? m.arm() : m.disarm()));
+  };
   for (const [i, step] of steps.entries()) {
     const rec = stages[i]!;
+    judging(step);
     phase(staged ? `deploy:${step.name}` : 'deploy');
     rec.startMs = round3(session.nowMs());
     let proc: DeployProcess;

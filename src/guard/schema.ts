@@ -119,6 +119,8 @@ const stageSchema = z.strictObject({
   command: z.string().min(1),
   rollback: z.string().optional(),
   bake: durationSchema.default(0),
+  /** With a hub (contract §7): only these vantages' thresholds judge this stage. */
+  agents: z.array(z.string().min(1)).min(1).optional(),
 });
 
 const compareOptions = {

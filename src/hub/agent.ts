@@ -47,11 +47,11 @@ export interface AgentOptions {
 export async function runAgent(opts: AgentOptions): Promise<void> {
   const nc = await connectHub(opts.hub, opts.say, opts.signal);
   opts.say(`agent ${opts.name} connected to the hub; waiting for runs`);
-  nc.closed()
-    .then(() => undefined)
-    .catch(() => undefined);
   void logStatus(nc, opts.say);
-  await ensureStream(nc);
+  // The coordinator creates the stream too; an agent without the right to may go on.
+  await ensureStream(nc).catch((err: unknown) => {
+    opts.say(`cannot create the stream (${(err as Error).message}); the coordinator will`);
+  });
   const agent = new Agent(nc, jetstream(nc), opts);
   const sub = nc.subscribe(CONTROL_SUBJECT, {
     callback: (err, msg) => {

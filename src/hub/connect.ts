@@ -3,6 +3,8 @@
  * `tls://host:4222`, several separated by commas) and a credentials file (`--hub-creds`).
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { ZerodownError } from '../errors.ts';
@@ -42,7 +44,22 @@ export function connectOptions(hub: HubOptions): ConnectOptions {
   }
   const opts: ConnectOptions = { servers, name: 'zerodown' };
   if (user !== undefined) Object.assign(opts, { user, pass });
-  if (tls) opts.tls = {};
+  if (tls) {
+    // The NATS client sends no server name for an IP address, and Node then checks the
+    // certificate against "localhost": check it against the IP addresses given instead.
+    const ips = servers
+      .map((h) => h.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''))
+      .filter((h) => isIP(h));
+    opts.tls =
+      ips.length === servers.length
+        ? ({
+            checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+              const errors = ips.map((ip) => checkServerIdentity(ip, cert));
+              return errors.includes(undefined) ? undefined : errors[0];
+            },
+          } as NonNullable<ConnectOptions['tls']>)
+        : {};
+  }
   if (hub.creds !== undefined) {
     let text: Uint8Array;
     try {

@@ -125,14 +125,33 @@ function shown(value: unknown): string {
 const CLOSED = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /**
+ * An HTTP/2 server's GOAWAY (a graceful shutdown or reload: nginx sends one to every h2
+ * connection on `nginx -s reload`): the connection takes no new streams. undici fails the
+ * request it had on it with a `SocketError` saying so (and no code of its own).
+ */
+export const GOAWAY = 'h2:GOAWAY';
+
+function isGoaway(e: { code?: unknown; message?: unknown } | null): boolean {
+  return (
+    e?.code === 'UND_ERR_SOCKET' && typeof e.message === 'string' && e.message.includes('GOAWAY')
+  );
+}
+
+/**
  * Maps an error from the HTTP client to an error code: Node network codes pass through
  * (`ECONNREFUSED`, `ENOTFOUND`, TLS codes such as `CERT_HAS_EXPIRED`), a connection closed
  * before a complete response is `ECONNRESET`, llhttp parse errors keep their `HPE_` code (or
- * are `EPROTO` when undici gives none), and
- * undici's own timeouts are `timeout`.
+ * are `EPROTO` when undici gives none), an HTTP/2 GOAWAY is `h2:GOAWAY`, and undici's own
+ * timeouts are `timeout`.
  */
 export function classifyError(err: unknown): string {
-  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
+  const e = err as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+    cause?: { code?: unknown };
+  } | null;
+  if (isGoaway(e)) return GOAWAY;
   // undici's HTTPParserError often carries no code: a response that is not HTTP is EPROTO.
   if (e?.name === 'HTTPParserError' && typeof e.code !== 'string') return 'EPROTO';
   const code = typeof e?.code === 'string' ? e.code : undefined;
@@ -146,7 +165,10 @@ export function classifyError(err: unknown): string {
   return code ?? causeCode ?? 'EUNKNOWN';
 }
 
-/** True for errors that mean "the connection closed before any response": retry-worthy once. */
+/**
+ * True for errors that mean "the connection closed before any response", an HTTP/2 GOAWAY
+ * among them: retry-worthy once, on another connection.
+ */
 export function isStaleConnectionError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && CLOSED.has(code);

@@ -344,6 +344,7 @@ export class ProbeEngine {
         retried: p.retried,
         version: r.version,
         protocol: r.protocol,
+        certificate: r.certificate,
       });
     }
     if (this.stopAtMs !== Infinity) this.checkDrained();

@@ -5,7 +5,8 @@
  * turns out closed. The deadline is the engine's (see engine.ts), not undici's: its timers are
  * coarse and its body timeout only fires on silence.
  */
-import type { Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { buildConnector as BuildConnector, Dispatcher } from 'undici';
 import type { EndpointConfig } from '../config/resolve.ts';
 import { VERSION } from '../version.ts';
 import {
@@ -15,7 +16,13 @@ import {
   parseJsonPath,
   type JsonPath,
 } from '../util/json-path.ts';
-import { ProbePool, type PoolHandler, type ProbePoolOptions } from './pool.ts';
+import {
+  ProbePool,
+  type ConnectionFacts,
+  type PoolHandler,
+  type ProbePoolOptions,
+} from './pool.ts';
+import { tlsConnectOptions } from './tls.ts';
 import { firstHop, nextHop, type Hop, type NextHop } from './redirect.ts';
 import { classifyError, classifyResponse, IDEMPOTENT, isStaleConnectionError } from './classify.ts';
 import type { InflightProbe } from './inflight.ts';
@@ -40,6 +47,11 @@ export const MAX_BODY_BYTES = 8 * 1024 * 1024;
  * target redirecting to ever new origins costs no more memory).
  */
 const MAX_OTHER_ORIGINS = 8;
+
+/** undici's connector alone (as pool.ts loads its Client: not all of undici). */
+const buildConnector = createRequire(import.meta.url)('undici/lib/core/connect.js') as {
+  buildConnector: typeof BuildConnector;
+}['buildConnector'];
 
 /** Errors that mean zerodown itself could not send (out of sockets or ports): not the target's. */
 const CLIENT_SIDE = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
@@ -81,12 +93,14 @@ export class HttpProber implements Prober {
       headersTimeout: 0,
       bodyTimeout: 0,
       maxResponseSize: MAX_BODY_BYTES,
-      connect: { timeout: endpoint.timeoutMs },
+      allowH2: endpoint.http2 ?? false,
     };
     this.pool = new ProbePool({
       origin: url.origin,
       rate: endpoint.rate,
       client: this.clientOptions,
+      connector: this.connectorFor(url.origin),
+      fresh: endpoint.connection === 'fresh',
     });
     const headers: Record<string, string> = { 'user-agent': `zerodown/${VERSION}` };
     Object.assign(headers, endpoint.headers);
@@ -98,6 +112,26 @@ export class HttpProber implements Prober {
       endpoint.expect.bodyContains !== undefined ||
       (endpoint.expect.json?.length ?? 0) > 0 ||
       this.versionPath !== undefined;
+  }
+
+  /**
+   * The connector of one origin's connections: undici's, with the endpoint's TLS options (the
+   * server name only for the endpoint's own origin, not for where redirects lead) and no TLS
+   * session cache — a resumed session skips the certificate, and every new connection should
+   * see the certificate the server presents now, as a new visitor would (a rotation shows at
+   * the first new connection after it).
+   */
+  private connectorFor(origin: string): BuildConnector.connector {
+    const own = origin === new URL(this.endpoint.url).origin;
+    const tls = this.endpoint.tls === undefined ? {} : tlsConnectOptions(this.endpoint);
+    return buildConnector({
+      timeout: this.endpoint.timeoutMs,
+      maxCachedSessions: 0,
+      allowH2: this.endpoint.http2 ?? false,
+      ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+      ...(tls.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+      ...(own && tls.servername !== undefined ? { servername: tls.servername } : {}),
+    });
   }
 
   /** Starts the request of an in-flight probe. */
@@ -131,7 +165,13 @@ export class HttpProber implements Prober {
     let pool = this.others.get(origin);
     if (pool) this.others.delete(origin);
     else {
-      pool = new ProbePool({ origin, rate: this.endpoint.rate, client: this.clientOptions });
+      pool = new ProbePool({
+        origin,
+        rate: this.endpoint.rate,
+        client: this.clientOptions,
+        connector: this.connectorFor(origin),
+        fresh: this.endpoint.connection === 'fresh',
+      });
       if (this.others.size >= MAX_OTHER_ORIGINS) {
         const [oldest, old] = this.others.entries().next().value!;
         this.others.delete(oldest);
@@ -165,7 +205,13 @@ export class HttpProber implements Prober {
   }
 
   /** Called by a handler whose attempt failed; retries once when that is safe and useful. */
-  attemptFailed(probe: InflightProbe, hop: Hop, err: unknown, gotResponse: boolean): void {
+  attemptFailed(
+    probe: InflightProbe,
+    hop: Hop,
+    err: unknown,
+    gotResponse: boolean,
+    connection: ConnectionFacts | undefined,
+  ): void {
     if (probe.done) return;
     const canRetry = this.endpoint.connection === 'keepalive' && IDEMPOTENT.has(hop.method);
     if (canRetry && !probe.retried && !gotResponse && isStaleConnectionError(err)) {
@@ -183,6 +229,8 @@ export class HttpProber implements Prober {
         check: undefined,
         version: undefined,
         clientSide: CLIENT_SIDE.has(code),
+        protocol: connection?.protocol,
+        certificate: connection?.certificate,
       },
       this.now(),
     );
@@ -194,6 +242,7 @@ export class HttpProber implements Prober {
     status: number,
     headers: Record<string, string | string[] | undefined>,
     bodyPrefix: string,
+    connection: ConnectionFacts | undefined,
   ): void {
     if (probe.done) return;
     const endMs = this.now();
@@ -215,7 +264,17 @@ export class HttpProber implements Prober {
       const raw = vh === undefined ? undefined : headers[vh];
       version = Array.isArray(raw) ? raw[0] : raw;
     }
-    probe.complete({ ...c, status, version, clientSide: false, protocol: 'http/1.1' }, endMs);
+    probe.complete(
+      {
+        ...c,
+        status,
+        version,
+        clientSide: false,
+        protocol: connection?.protocol ?? 'http/1.1',
+        certificate: connection?.certificate,
+      },
+      endMs,
+    );
   }
 
   get wantsBody(): boolean {
@@ -247,6 +306,8 @@ class ProbeHandler implements PoolHandler {
   private next: NextHop | undefined;
   private chunks: Buffer[] | undefined;
   private bodyBytes = 0;
+  /** The connection the request went on (its protocol and certificate). */
+  private facts: ConnectionFacts | undefined;
 
   constructor(prober: HttpProber, probe: InflightProbe, hop: Hop) {
     this.prober = prober;
@@ -256,6 +317,10 @@ class ProbeHandler implements PoolHandler {
 
   heldBack(waitedMs: number): void {
     this.prober.heldBack(this.probe, waitedMs);
+  }
+
+  connection(facts: ConnectionFacts): void {
+    this.facts = facts;
   }
 
   /** The probe has ended (deadline): if still waiting for a connection, do not send it. */
@@ -297,7 +362,7 @@ class ProbeHandler implements PoolHandler {
       return;
     }
     const body = this.chunks ? Buffer.concat(this.chunks).toString('utf8') : '';
-    this.prober.responseEnded(this.probe, this.status, this.headers, body);
+    this.prober.responseEnded(this.probe, this.status, this.headers, body, this.facts);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
@@ -305,6 +370,6 @@ class ProbeHandler implements PoolHandler {
   }
 
   fail(err: unknown): void {
-    this.prober.attemptFailed(this.probe, this.hop, err, this.gotResponse);
+    this.prober.attemptFailed(this.probe, this.hop, err, this.gotResponse, this.facts);
   }
 }

@@ -2,6 +2,8 @@
  * One probe in flight, whatever its kind, and what a prober reports when it completes. The
  * engine owns the deadline (see engine.ts); a prober completes the probe once.
  */
+import type { CertificateFacts } from './certificates.ts';
+
 /** What a prober hands the probe so the deadline can stop its work (an undici controller, a call). */
 export interface Abortable {
   abort(reason: Error): void;
@@ -18,6 +20,8 @@ export interface ProbeResult {
   clientSide: boolean;
   /** The protocol that answered (`http/1.1`, `h2`, `grpc`, `tcp`, `ws`), when known. */
   protocol?: string | undefined;
+  /** The server certificate of the TLS connection it went over, when there was one. */
+  certificate?: CertificateFacts | undefined;
 }
 
 /** One probe in flight; the engine owns its deadline and calls `expire()` at it. */

@@ -2,6 +2,8 @@
  * The one record that flows from the engine to every accumulator, as vegeta's `Result` does.
  * A probe failure is data here, never an exception.
  */
+import type { CertificateFacts } from './certificates.ts';
+
 export interface ProbeOutcome {
   /** Index of the endpoint in the config. */
   endpoint: number;
@@ -28,4 +30,9 @@ export interface ProbeOutcome {
   version: string | undefined;
   /** The protocol that answered (`http/1.1`, `h2`, `grpc`, `tcp`, `ws`), when known. */
   protocol: string | undefined;
+  /**
+   * The server certificate of the TLS connection it went over (shared by every probe on that
+   * connection). Not part of the probe record (record.ts): results rebuilt from records have none.
+   */
+  certificate?: CertificateFacts | undefined;
 }

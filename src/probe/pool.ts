@@ -28,9 +28,22 @@
  * least recently used of the connections that stayed idle the whole interval (beyond a spare
  * of {@link SPARE_IDLE}, more at high rates), at most {@link REAP_MAX} at a time, instead of
  * letting a burst's worth of connections reach their keep-alive timeout together.
+ *
+ * HTTP/2 (`http2: true`): one request per connection is right for HTTP/1.1, where a second
+ * request on a busy connection would wait behind the first (pipelining: one slow probe would
+ * delay the next and make it look slow too). HTTP/2 multiplexes independent streams on one
+ * connection — that is how browsers and gRPC clients talk to an h2 server, so that is what a
+ * probe should look like: once ALPN has chosen h2, the connection takes up to
+ * {@link H2_STREAMS} probes at once and stays in the idle list while it has room. A stalled
+ * stream does not hold the others back, so a few connections serve any rate, and the target
+ * sees a handful of long-lived connections instead of hundreds. Should ALPN choose http/1.1,
+ * the connection goes back to one request at a time. With `connection: fresh` an h2 connection
+ * also takes one probe and is closed after it (undici ignores `reset` on h2).
  */
 import { createRequire } from 'node:module';
-import type { Client as UndiciClient, Dispatcher } from 'undici';
+import type { TLSSocket } from 'node:tls';
+import type { buildConnector, Client as UndiciClient, Dispatcher } from 'undici';
+import { certificateFacts, type CertificateFacts } from './certificates.ts';
 import { Deque } from './deque.ts';
 import './undici-fixes.ts';
 
@@ -55,6 +68,21 @@ export const MIN_NEW_PER_SECOND = 100;
  */
 export const BUSY_TURNS_MS = 4;
 
+/**
+ * Probes one HTTP/2 connection carries at once (its `pipelining`). Below what servers allow
+ * (nginx 128, node 100 by default: `SETTINGS_MAX_CONCURRENT_STREAMS`); past it a probe waits or
+ * opens a second connection.
+ */
+export const H2_STREAMS = 100;
+
+/** What the pool knows of one connection, updated each time it (re)connects. */
+export interface ConnectionFacts {
+  /** The protocol ALPN chose (`h2` or `http/1.1`); undefined before the first connect. */
+  protocol: 'h2' | 'http/1.1' | undefined;
+  /** The server certificate of the current TLS connection. */
+  certificate: CertificateFacts | undefined;
+}
+
 /** How often idle connections are reaped (ms). */
 export const REAP_INTERVAL_MS = 500;
 /** Idle connections kept beyond what the last interval needed: at least this many… */
@@ -75,6 +103,8 @@ export interface PoolHandler extends Dispatcher.DispatchHandler {
    * abandoned) while zerodown's own loop was busy: a wait that is zerodown's, not the target's.
    */
   heldBack?(waitedMs: number): void;
+  /** The connection it is sent on (its facts change in place when that connection reconnects). */
+  connection?(facts: ConnectionFacts): void;
 }
 
 interface Waiting {
@@ -94,6 +124,13 @@ export interface ProbePoolOptions {
   client: UndiciClient.Options;
   /** The clock, ms (default `performance.now`). */
   now?: () => number;
+  /**
+   * Opens each connection (undici's `buildConnector`); with it the pool learns each
+   * connection's ALPN protocol and certificate (see {@link ConnectionFacts}).
+   */
+  connector?: buildConnector.connector;
+  /** `connection: fresh`: an h2 connection is closed after its one probe (see the header). */
+  fresh?: boolean;
 }
 
 /** Keep-alive connections to one origin for one endpoint's probes. */
@@ -104,6 +141,9 @@ export class ProbePool {
   /** Idle connections; the most recently freed is on top and is used first. */
   private readonly idle: Client[] = [];
   private readonly clients = new Set<Client>();
+  private readonly facts = new WeakMap<Client, ConnectionFacts>();
+  private readonly connector: buildConnector.connector | undefined;
+  private readonly fresh: boolean;
   private readonly waiting = new Deque<Waiting>();
   private readonly refillPerMs: number;
   private readonly spare: number;
@@ -126,6 +166,8 @@ export class ProbePool {
     this.origin = options.origin;
     this.clientOptions = { ...options.client, pipelining: 1 };
     this.now = options.now ?? (() => performance.now());
+    this.connector = options.connector;
+    this.fresh = options.fresh ?? false;
     this.refillPerMs = Math.max(MIN_NEW_PER_SECOND, 2 * options.rate) / 1000;
     this.refilledAt = this.now();
     this.spare = Math.max(SPARE_IDLE, Math.ceil(options.rate / SPARE_PER_RATE));
@@ -196,6 +238,8 @@ export class ProbePool {
    * handler and also returns false) leaves nothing queued on the client.
    */
   private trySend(client: Client, options: Dispatcher.DispatchOptions, handler: PoolHandler) {
+    const facts = this.facts.get(client);
+    if (facts) handler.connection?.(facts);
     try {
       if (client.dispatch(options, handler)) return true;
     } catch (err) {
@@ -208,6 +252,11 @@ export class ProbePool {
   /** A connection is free: serve the oldest waiting request, or keep it idle. */
   private release(client: Client): void {
     if (this.closed || client.destroyed || client.closed) return;
+    if (this.fresh && this.facts.get(client)?.protocol === 'h2') {
+      this.drop(client);
+      if (this.waiting.length > 0) this.deferServe();
+      return;
+    }
     for (;;) {
       let w: Waiting | undefined;
       while ((w = this.waiting.shift()) && this.leaves(w).handler.abandoned);
@@ -230,14 +279,21 @@ export class ProbePool {
     if (this.tokens < 1) return undefined;
     this.tokens--;
     this.opened++;
-    const client = new Client(this.origin, this.clientOptions);
+    const facts: ConnectionFacts = { protocol: undefined, certificate: undefined };
+    const client: Client = new Client(
+      this.origin,
+      this.withConnector(facts, (): Client => client),
+    );
+    this.facts.set(client, facts);
     this.clients.add(client);
     client.on('drain', () => this.release(client));
     // A connection that closed while idle (keep-alive timeout, server closed it) is dropped;
-    // one that closed while busy is reused, and reconnects, once its request has failed.
+    // one that closed while busy is reused, and reconnects, once its request has failed. An h2
+    // connection is "idle" while it has room for streams: after a GOAWAY it may already hold
+    // the retry of the stream the server refused, so it is dropped only when it holds nothing.
     client.on('disconnect', () => {
       const i = this.idle.indexOf(client);
-      if (i < 0) return;
+      if (i < 0 || client.stats.size > 0) return;
       this.idle.splice(i, 1);
       this.drop(client);
     });
@@ -247,6 +303,27 @@ export class ProbePool {
       this.reaper.unref();
     }
     return client;
+  }
+
+  /**
+   * The connection options with the pool's connector wrapped to note, on every new connection,
+   * the protocol ALPN chose and the server's certificate, and to let an h2 connection carry
+   * {@link H2_STREAMS} probes (one, with `fresh`) — or one again should it reconnect as http/1.1.
+   */
+  private withConnector(facts: ConnectionFacts, client: () => Client): UndiciClient.Options {
+    const connector = this.connector;
+    if (!connector) return this.clientOptions;
+    const connect: buildConnector.connector = (opts, callback) =>
+      connector(opts, (err, socket) => {
+        if (err === null) {
+          const tls = socket as Partial<TLSSocket>;
+          facts.protocol = tls.alpnProtocol === 'h2' ? 'h2' : 'http/1.1';
+          facts.certificate = certificateFacts(tls.getPeerCertificate?.());
+          client().pipelining = facts.protocol === 'h2' && !this.fresh ? H2_STREAMS : 1;
+          callback(null, socket);
+        } else callback(err, null);
+      });
+    return { ...this.clientOptions, connect };
   }
 
   /** Closes connections that stayed idle since the last reaping, oldest first (see header). */

@@ -6,6 +6,7 @@
 import type { EndpointConfig } from '../config/resolve.ts';
 import { HttpProber } from './http-prober.ts';
 import type { InflightProbe } from './inflight.ts';
+import { TcpProber } from './tcp-prober.ts';
 
 /** Sends one endpoint's probes. */
 export interface Prober {
@@ -29,5 +30,7 @@ export function createProber(
   switch (endpoint.kind) {
     case 'http':
       return new HttpProber(endpoint, now, onHeldBack);
+    case 'tcp':
+      return new TcpProber(endpoint, now);
   }
 }

@@ -7,6 +7,7 @@
  * Times are ms since the run's time zero on the sender's monotonic clock, rounded to the
  * microsecond; a skipped probe (zerodown could not send it) has `sentMs: null`.
  */
+import type { CertificateFacts } from './certificates.ts';
 import type { ProbeOutcome } from './outcome.ts';
 
 /** Version of the record format; a reader refuses records of a newer one. */
@@ -31,6 +32,12 @@ export interface ProbeRecord {
   protocol: string | null;
   /** The vantage that sent it (contract §7); null for a run without agents. */
   agent: string | null;
+  /**
+   * The server certificate of the TLS connection it went over; absent when none (not TLS, or a
+   * failure before the handshake). Kept whole on every probe so each line stands alone: a lost
+   * or resent batch never leaves a fingerprint without its facts.
+   */
+  certificate?: CertificateFacts;
 }
 
 /** The record of an outcome of endpoint `endpointName`, sent from vantage `agent`. */
@@ -55,6 +62,7 @@ export function probeRecord(
     version: o.version ?? null,
     protocol: o.protocol ?? null,
     agent,
+    ...(o.certificate ? { certificate: o.certificate } : {}),
   };
 }
 
@@ -74,6 +82,7 @@ export function outcomeOf(r: ProbeRecord, endpoint: number): ProbeOutcome {
     retried: r.retried,
     version: r.version ?? undefined,
     protocol: r.protocol ?? undefined,
+    certificate: r.certificate,
   };
 }
 
@@ -106,6 +115,7 @@ export function parseProbeRecord(value: unknown, where: string): ProbeRecord {
   if (v.sentMs !== null && v.sentMs !== undefined) num('sentMs');
   if (v.status !== null && v.status !== undefined) num('status');
   for (const k of ['check', 'version', 'protocol', 'agent']) strOrNull(k);
+  const certificate = v.certificate === undefined ? undefined : certificateOf(v.certificate, fail);
   return {
     type: 'probe',
     endpoint: v.endpoint as string,
@@ -122,7 +132,37 @@ export function parseProbeRecord(value: unknown, where: string): ProbeRecord {
     version: (v.version as string | null | undefined) ?? null,
     protocol: (v.protocol as string | null | undefined) ?? null,
     agent: (v.agent as string | null | undefined) ?? null,
+    ...(certificate ? { certificate } : {}),
   };
+}
+
+/** A record's `certificate`: four strings. */
+function certificateOf(
+  value: unknown,
+  fail: (field: string, expected: string) => never,
+): CertificateFacts {
+  const c = value as Record<string, unknown> | null;
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) {
+    return fail('certificate', 'an object');
+  }
+  for (const k of ['subject', 'issuer', 'fingerprint256', 'validTo']) {
+    if (typeof c[k] !== 'string') fail(`certificate.${k}`, 'a string');
+  }
+  return {
+    subject: c.subject as string,
+    issuer: c.issuer as string,
+    fingerprint256: c.fingerprint256 as string,
+    validTo: c.validTo as string,
+  };
+}
+
+/**
+ * The outcome at the record's resolution (times rounded to the µs), as a reader of its record
+ * gets it back: what a session accumulates, so a run rebuilt from its records is the same run.
+ */
+export function atRecordResolution(o: ProbeOutcome): ProbeOutcome {
+  const sentMs = Number.isFinite(o.sentMs) ? micro(o.sentMs) : NaN;
+  return { ...o, scheduledMs: micro(o.scheduledMs), sentMs, latencyMs: micro(o.latencyMs) };
 }
 
 /** Rounded to the microsecond: the record's resolution (the histogram records µs too). */

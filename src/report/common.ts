@@ -7,8 +7,10 @@ import type { Outcome } from '../outcome.ts';
 import { DEFAULT_MERGE_GAP_MS, incidentsOf } from '../analysis/incidents.ts';
 import { percent } from '../analysis/verdict.ts';
 import { formatDuration } from '../config/duration.ts';
+import { certificateChanges } from '../analysis/certificates.ts';
 import type {
   AgentSummary,
+  CertificateSeen,
   DowntimeIncident,
   DowntimeWindow,
   EndpointResult,
@@ -157,4 +159,39 @@ export function seconds(ms: number): string {
 export function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
+}
+
+/** `E0:C9:75:B0…64:6A:BB:4D`: enough of a SHA-256 fingerprint to tell two apart at a glance. */
+export function shortFingerprint(fp: string): string {
+  return fp.length > 24 ? `${fp.slice(0, 11)}…${fp.slice(-11)}` : fp;
+}
+
+/** `127.0.0.1 (issuer test CA, valid to 2026-12-06, SHA-256 E0:C9:75:B0…64:6A:BB:4D)`. */
+export function certificateText(c: CertificateSeen): string {
+  return `${c.subject} (issuer ${c.issuer}, valid to ${c.validTo.slice(0, 10)}, SHA-256 ${shortFingerprint(c.fingerprint256)})`;
+}
+
+/**
+ * What reports say about an endpoint's certificates, one sentence each: the certificate when it
+ * never changed, else each change (`certificate changed at +1.12 s: A → B`), with how long the
+ * old one was still served after the new one appeared.
+ */
+export function certificateSentences(e: EndpointResult): { changed: boolean; text: string }[] {
+  const certs = e.certificates ?? [];
+  if (certs.length === 1)
+    return [{ changed: false, text: `certificate ${certificateText(certs[0]!)}` }];
+  return certificateChanges(certs).map(({ atMs, from, to }) => {
+    const overlap = from.lastMs > atMs ? `; the old one served until +${seconds(from.lastMs)}` : '';
+    return {
+      changed: true,
+      text: `certificate changed at +${seconds(atMs)}: ${certificateText(from)} → ${certificateText(to)}${overlap}`,
+    };
+  });
+}
+
+/** `h2 1200, http/1.1 3`; empty when every probe was answered over HTTP/1.1 (or unknown). */
+export function protocolsText(e: EndpointResult): string {
+  const entries = Object.entries(e.protocols ?? {});
+  if (entries.length === 0 || (entries.length === 1 && entries[0]![0] === 'http/1.1')) return '';
+  return entries.map(([p, n]) => `${p} ${n}`).join(', ');
 }

@@ -12,12 +12,14 @@ import {
   agentLabel,
   agentLanes,
   badgeLabel,
+  certificateSentences,
   badgeOf,
   codesText,
   endpointMark,
   incidentSpan,
   incidentWhat,
   mergeGapOf,
+  protocolsText,
   seconds,
 } from './common.ts';
 import type { EndpointState } from './html-model.ts';
@@ -69,6 +71,7 @@ export function renderSummaryHtml(
     agentTable(doc),
     incidentTables(doc),
     versionList(doc.endpoints),
+    certificateList(doc.endpoints),
     '</section>',
   ].join('\n');
 }
@@ -171,6 +174,23 @@ function versionList(endpoints: readonly EndpointResult[]): string {
   return items.length === 0
     ? ''
     : `<h2>Versions</h2><ul class="zd-versions">${items.join('')}</ul>`;
+}
+
+/** TLS endpoints: the certificate, or each change of it (marked), and the protocols. */
+function certificateList(endpoints: readonly EndpointResult[]): string {
+  const items: string[] = [];
+  for (const e of endpoints) {
+    const protocols = protocolsText(e);
+    const over = protocols ? ` — over ${esc(protocols)}` : '';
+    for (const c of certificateSentences(e)) {
+      const cls = c.changed ? ' class="zd-cert-changed"' : '';
+      const mark = c.changed ? '⚠ ' : '';
+      items.push(`<li${cls}>${mark}<strong>${esc(e.name)}</strong>: ${esc(c.text)}${over}</li>`);
+    }
+  }
+  return items.length === 0
+    ? ''
+    : `<h2>Certificates</h2><ul class="zd-certificates">${items.join('')}</ul>`;
 }
 
 function engineNote(doc: ResultDocument): string {

@@ -14,12 +14,14 @@ import {
   badgeLabel,
   badgeOf,
   codesText,
+  certificateSentences,
   endpointMark,
   incidentCount,
   incidentSpan,
   incidentWhat,
   mergeGapOf,
   oneLine,
+  protocolsText,
   seconds,
   type Badge,
 } from './common.ts';
@@ -65,6 +67,8 @@ export function renderMarkdown(doc: ResultDocument): string {
   if (incidents.length > 0) out.push('### Incidents', '', ...incidents, '');
   const versions = versionLines(doc.endpoints);
   if (versions.length > 0) out.push('### Versions', '', ...versions, '');
+  const certificates = certificateLines(doc.endpoints);
+  if (certificates.length > 0) out.push('### Certificates', '', ...certificates, '');
   out.push('### Timeline', '', ...sparklines(doc), '');
   out.push(`<sub>zerodown ${md(doc.tool.version)} · started ${md(doc.startedAt)}</sub>`, '');
   return out.join('\n');
@@ -163,6 +167,19 @@ function versionLines(endpoints: readonly EndpointResult[]): string[] {
     );
     const mixed = e.mixedMs ? `, both answering for ${formatDuration(e.mixedMs)}` : '';
     lines.push(`- **${md(e.name)}:** ${vs.join(' → ')}${mixed}`);
+  }
+  return lines;
+}
+
+/** One line per TLS endpoint: its certificate, or each change of it (flagged), and protocols. */
+function certificateLines(endpoints: readonly EndpointResult[]): string[] {
+  const lines: string[] = [];
+  for (const e of endpoints) {
+    const protocols = protocolsText(e);
+    const over = protocols ? ` — over ${md(protocols)}` : '';
+    for (const c of certificateSentences(e)) {
+      lines.push(`- ${c.changed ? '⚠️ ' : ''}**${md(e.name)}:** ${md(c.text)}${over}`);
+    }
   }
   return lines;
 }

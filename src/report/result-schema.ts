@@ -87,6 +87,21 @@ const agentEndpoint = z.looseObject({
   flipFlops: z
     .looseObject({ count: num, probes: num, atMs: z.array(ms), lastMs: nullableMs })
     .optional(),
+  protocols: counts.optional(),
+  certificates: z
+    .array(
+      z.looseObject({
+        subject: text,
+        issuer: text,
+        fingerprint256: text,
+        validTo: text,
+        firstMs: ms,
+        lastMs: ms,
+        probes: num,
+      }),
+    )
+    .max(10_000)
+    .optional(),
   budgetSource: z
     .looseObject({
       kind: z.enum(['learned', 'configured']),
@@ -207,7 +222,7 @@ export const resultSchema = z.looseObject({
   agents: z.array(agentSummary).max(10_000).optional(),
   running: z.boolean(),
   interrupted: z.boolean().optional(),
-  endedBy: z.enum(['superseded', 'max-run']).optional(),
+  endedBy: z.enum(['superseded', 'max-run', 'stream-cut', 'stream-dropped']).optional(),
   blocked: z.looseObject({ reason: text }).optional(),
   startedAt: text,
   endedAt: text.nullable(),

@@ -11,10 +11,12 @@ import type { EndpointResult, ResultDocument } from '../result.ts';
 import {
   agentLanes,
   agentText,
+  certificateSentences,
   codesText,
   incidentSpan,
   incidentWhat,
   mergeGapOf,
+  protocolsText,
   seconds,
 } from './common.ts';
 import { guardFacts, type Fact } from './guard-text.ts';
@@ -104,6 +106,11 @@ function endpointText(e: EndpointResult, mergeGapMs: number): string[] {
     out.push(`    ${e.verdict === 'fail' ? 'FAIL' : 'within budget'}: ${e.reason}`);
   }
   if (e.versions && e.versions.length > 0) out.push(...versionLines(e));
+  const protocols = protocolsText(e);
+  if (protocols) out.push(`    protocols: ${protocols}`);
+  for (const c of certificateSentences(e)) {
+    out.push(`    ${c.changed ? 'CHANGED: ' : ''}${c.text}`);
+  }
   if (e.retries > 0)
     out.push(`    ${e.retries} probes retried once after a stale keep-alive connection`);
   if (e.skipped > 0) out.push(`    ${e.skipped} probes not sent: zerodown could not keep up`);

@@ -14,6 +14,7 @@ import type { ProbeOutcome } from '../probe/outcome.ts';
 import { parseResult, renderJson } from '../report/json.ts';
 import type { ResultDocument } from '../result.ts';
 import { ProbeSession, type ResultExtras } from '../session.ts';
+import type { ProbeStreamWriter } from '../stream/writer.ts';
 import { formatDuration } from '../config/duration.ts';
 import { writeFileAtomic } from '../util/files.ts';
 import { HubRun, type HubSetup } from './hub-run.ts';
@@ -59,6 +60,8 @@ export class RunController {
 
   /** Reads each run's learned budgets before it starts (serve-command.ts: its run history). */
   private readonly prepare: (() => Promise<SessionHistory | undefined>) | undefined;
+  /** `serve --out`: every run's probe stream, one run after another (stream/format.ts). */
+  private readonly out: ProbeStreamWriter | undefined;
   /** `--hub`: runs are coordinated over the hub (hub-run.ts). */
   private readonly hubSetup: HubSetup | undefined;
   private readonly dataDir: string | undefined;
@@ -67,10 +70,15 @@ export class RunController {
   constructor(
     config: ZerodownConfig,
     dataDir?: string,
-    options: { prepare?: () => Promise<SessionHistory | undefined>; hub?: HubSetup } = {},
+    options: {
+      prepare?: () => Promise<SessionHistory | undefined>;
+      out?: ProbeStreamWriter | undefined;
+      hub?: HubSetup | undefined;
+    } = {},
   ) {
     this.config = config;
     this.prepare = options.prepare;
+    this.out = options.out;
     this.hubSetup = options.hub;
     this.dataDir = dataDir;
     this.file = dataDir === undefined ? undefined : join(dataDir, 'current-run.json');
@@ -160,6 +168,7 @@ export class RunController {
         for (const l of this.outcomeListeners) l(o, session);
       });
       await session.start('probe');
+      this.out?.begin(session, name);
       this.session = session;
       this.runName = name;
       this.cached = undefined;
@@ -264,11 +273,12 @@ export class RunController {
     const name = this.runName;
     this.stopping = (async () => {
       await session.stop();
+      // The stream holds this server's own probes: its end line closes them, hub or not.
+      const own = session.result({ ...extras, name });
+      this.out?.end(own);
       const hub = this.hubRun;
       this.hubRun = undefined;
-      const doc = hub
-        ? await hub.finish(name, extras.interrupted === true)
-        : session.result({ ...extras, name });
+      const doc = hub ? await hub.finish(name, extras.interrupted === true) : own;
       this.last = doc;
       this.cached = undefined;
       this.write(doc);

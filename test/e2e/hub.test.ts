@@ -15,6 +15,7 @@ import { CLI, runCli } from '../helpers/cli.ts';
 import { FaultServer, sleep } from '../helpers/fault-server.ts';
 import { freePort, startNats, type NatsServer } from '../helpers/nats.ts';
 import { startServe } from '../helpers/serve.ts';
+import { makeTestCerts } from '../helpers/tls-certs.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'zerodown-hub-'));
 const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as ResultDocument;
@@ -24,15 +25,18 @@ interface AgentProcess {
   stderr: () => string;
 }
 
-function startAgent(name: string, hub: string, target: FaultServer): AgentProcess {
+function startAgent(
+  name: string,
+  hub: string,
+  target: FaultServer,
+  env: NodeJS.ProcessEnv = {},
+): AgentProcess {
   const config = join(dir, `${name}.yml`);
   writeFileSync(config, `defaults:\n  rate: 20\nendpoints:\n  - url: ${target.url('/health')}\n`);
   const child = spawn(
     process.execPath,
     [CLI, 'agent', '--hub', hub, '--name', name, '-c', config],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
   );
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
@@ -196,6 +200,58 @@ describe('zerodown agent + probe --hub: three agents, one coordinator', () => {
       doc.endpoints[0]!.downtime.windows.map((w) => w.agents),
       [['eu']],
     );
+  });
+
+  test('guard.stages[].agents: a stage is judged only by the agents it names', async () => {
+    const eu = targets.get('eu')!;
+    const staged = (judges: string) => {
+      const file = join(dir, `staged-${judges}.yml`);
+      writeFileSync(
+        file,
+        [
+          'defaults:',
+          '  rate: 20',
+          'endpoints:',
+          `  - url: ${targets.get('hq')!.url('/health')}`,
+          'guard:',
+          '  abortOnDowntime: 300ms',
+          '  stages:',
+          '    - name: wave',
+          `      command: "curl -s '${eu.controlUrl(503, 1200)}' >/dev/null; sleep 2.5"`,
+          '      rollback: echo undo',
+          `      agents: [${judges}]`,
+          '',
+        ].join('\n'),
+      );
+      return runCli(
+        [
+          'run',
+          '-c',
+          file,
+          '--warmup',
+          '1s',
+          '--settle',
+          '1s',
+          '--hub',
+          nats.url,
+          '--agents',
+          names.join(','),
+          '--agent',
+          'hq',
+          '--no-progress',
+        ],
+        { timeoutMs: 40_000 },
+      );
+    };
+    const notJudged = await staged('us');
+    // eu's outage is downtime (exit 1) but not a breach of a stage only us judges.
+    assert.equal(notJudged.code, 1, notJudged.stdout + notJudged.stderr);
+    const judged = await staged('eu');
+    assert.equal(judged.code, 5, judged.stdout + judged.stderr);
+    assert.match(judged.stdout, /agent eu: \d+ ms of downtime/);
+    const bad = await staged('mars');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /guard\.stages\[0\]\.agents: mars is neither in --agents/);
   });
 
   test('a hub message naming a target is ignored: the agent probes only its own config', async () => {
@@ -389,6 +445,7 @@ test('the hub restarting mid-run: agents keep their batches and resend them; eac
     await sleep(1200);
     await nats.restart();
     const r = await run;
+    const hqLogged = hq.requests;
     await hq.close();
     const doc = read(out);
     t.diagnostic(
@@ -403,16 +460,47 @@ test('the hub restarting mid-run: agents keep their batches and resend them; eac
     const byAgent = doc.endpoints[0]!.byAgent!;
     const logged = eu!.requests + us!.requests;
     const counted = byAgent.eu!.totalRequests + byAgent.us!.totalRequests;
-    // Every probe the targets saw, once: the agents' primers (5 each at 20/s) are not counted.
-    assert.ok(
-      logged - counted >= 0 && logged - counted <= 12,
-      `logged ${logged}, counted ${counted}`,
-    );
+    // Primers (unrecorded, opening connections): the merged engine sums every vantage's; hq's
+    // are what its own target logged beyond its probes.
+    const agentPrimers = (doc.engine.primed ?? 0) - (hqLogged - byAgent.hq!.totalRequests);
+    assert.equal(counted + agentPrimers, logged, `counted ${counted} + ${agentPrimers} primers`);
     assert.ok(agents.every((a) => /publishing to the hub again|reconnected/.test(a.stderr())));
   } finally {
     for (const a of agents) a.child.kill('SIGKILL');
     await eu!.close();
     await us!.close();
+    await nats.stop();
+  }
+});
+
+test('tls:// hub: an agent trusting the CA (NODE_EXTRA_CA_CERTS) joins over TLS', async () => {
+  const certs = makeTestCerts();
+  writeFileSync(join(certs.dir, 'hub.crt'), certs.valid.cert);
+  writeFileSync(join(certs.dir, 'hub.key'), certs.valid.key);
+  const nats = await startNats(undefined, [
+    '--tls',
+    '--tlscert',
+    join(certs.dir, 'hub.crt'),
+    '--tlskey',
+    join(certs.dir, 'hub.key'),
+  ]);
+  const target = await FaultServer.start();
+  const a = startAgent('tls', `tls://127.0.0.1:${nats.port}`, target, {
+    NODE_EXTRA_CA_CERTS: certs.caFile,
+  });
+  const plain = startAgent('plain', `tls://127.0.0.1:${nats.port}`, target);
+  try {
+    await waitFor('agent connected', () => a.stderr().includes('waiting for runs'), 10_000).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}: ${a.stderr()}`);
+      },
+    );
+    // Without the CA the certificate is not trusted: it keeps retrying and says why.
+    await waitFor('untrusted', () => /not reachable .*certificate/i.test(plain.stderr()), 10_000);
+  } finally {
+    a.child.kill('SIGKILL');
+    plain.child.kill('SIGKILL');
+    await target.close();
     await nats.stop();
   }
 });

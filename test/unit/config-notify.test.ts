@@ -9,13 +9,15 @@ const load = (yaml: string, env: Record<string, string> = {}) =>
 
 describe('report: and notify:', () => {
   test('report files by format; the flags win', () => {
-    const yaml = 'report: { json: r.json, markdown: r.md, junit: r.xml, html: r.html }';
+    const yaml =
+      'report: { json: r.json, markdown: r.md, junit: r.xml, html: r.html, out: p.ndjson }';
     assert.deepEqual(
       { ...load(yaml).report },
-      { json: 'r.json', markdown: 'r.md', junit: 'r.xml', html: 'r.html' },
+      { json: 'r.json', markdown: 'r.md', junit: 'r.xml', html: 'r.html', out: 'p.ndjson' },
     );
     const raw = parseConfigText(`endpoints: [{ url: http://127.0.0.1:9/ }]\n${yaml}`, {});
     assert.equal(resolveConfig(raw, { html: 'flag.html' }).report.html, 'flag.html');
+    assert.equal(resolveConfig(raw, { out: '-' }).report.out, '-');
   });
 
   test('defaults: on failure, 2 retries, 10 s per attempt; secrets from ${VAR}', () => {

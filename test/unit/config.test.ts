@@ -156,7 +156,7 @@ describe('config validation names the field', () => {
   test('non-http URLs are refused', () => {
     assert.throws(
       () => resolveConfig(parseConfigText('endpoints: [{url: "ftp://x/"}]', {})),
-      /only http and https/,
+      /only http, https and tcp URLs/,
     );
   });
   test('no endpoint at all is an error', () => {
