@@ -42,7 +42,8 @@ export interface ResultExtras {
 /** The run-level facts of a result document (everything not measured by the accumulators). */
 export interface RunFacts {
   toolVersion: string;
-  host: string;
+  /** The machine that probed; undefined when not known (an agent's, seen from the hub). */
+  host: string | undefined;
   agent: string;
   running: boolean;
   startedAt: string;
@@ -92,7 +93,7 @@ export function assembleResult(
   const doc: ResultDocument = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'zerodown', version: facts.toolVersion },
-    host: facts.host,
+    ...(facts.host === undefined ? {} : { host: facts.host }),
     agent: facts.agent,
     verdict: 'pass',
     running: facts.running,

@@ -1,19 +1,14 @@
 /**
  * What the coordinator knows of one agent: its probe records, rebuilt into endpoint results with
- * the same accumulators as a local run (`outcomeOf` → `EndpointStats`), and its document.
+ * the same accumulators as a local run (`outcomeOf` → `EndpointStats`), and its document (the
+ * same assembly too).
  */
 import { EndpointStats } from '../analysis/endpoint-stats.ts';
-import { round3 } from '../analysis/histogram.ts';
+import { assembleResult } from '../assemble.ts';
 import type { ZerodownConfig } from '../config/resolve.ts';
-import { decideOutcome } from '../outcome.ts';
 import type { ProbeOutcome } from '../probe/outcome.ts';
 import { outcomeOf } from '../probe/record.ts';
-import {
-  SCHEMA_VERSION,
-  type EngineReport,
-  type PhaseSpan,
-  type ResultDocument,
-} from '../result.ts';
+import type { EngineReport, PhaseSpan, ResultDocument } from '../result.ts';
 import { VERSION } from '../version.ts';
 import type { Batch } from './protocol.ts';
 
@@ -93,42 +88,41 @@ export class AgentView {
     return () => this.listeners.delete(listener);
   }
 
-  /** Its result document, judged with the coordinator's budget. */
+  /**
+   * Its result document, judged with the coordinator's budget and latency objective, assembled
+   * as every result is (assemble.ts).
+   */
   document(running: boolean): ResultDocument {
     const c = this.config;
-    const budget = {
-      maxDowntimeMs: c.maxDowntimeMs,
-      maxIncidentMs: c.maxIncidentMs,
-      mergeGapMs: c.mergeGapMs,
-    };
-    const engine = this.engine ?? NO_ENGINE;
-    const phases =
-      this.phases.length > 0 ? this.phases : [{ name: 'probe', startMs: 0, endMs: this.nowMsSeen }];
-    const endpoints = this.stats.map((s) => s.toResult({ budget, phases, stalls: engine.stalls }));
     const incomplete = this.lost !== undefined || this.dropped > 0 || (!running && !this.final);
-    const doc: ResultDocument = {
-      schemaVersion: SCHEMA_VERSION,
-      tool: { name: 'zerodown', version: VERSION },
-      agent: this.name,
-      verdict: 'pass',
-      running: running && !incomplete,
-      startedAt: this.startedAt ?? new Date().toISOString(),
-      endedAt: this.final
-        ? new Date(Date.parse(this.startedAt ?? '') + this.nowMsSeen).toISOString()
-        : null,
-      durationMs: round3(this.nowMsSeen),
-      phases,
-      budget: {
-        maxDowntimeMs: c.maxDowntimeMs ?? null,
-        mergeGapMs: c.mergeGapMs,
-        maxIncidentMs: c.maxIncidentMs ?? null,
+    return assembleResult(
+      this.stats,
+      {
+        toolVersion: VERSION,
+        host: undefined,
+        agent: this.name,
+        running: running && !incomplete,
+        startedAt: this.startedAt ?? new Date().toISOString(),
+        endedAt: this.final
+          ? new Date(Date.parse(this.startedAt ?? '') + this.nowMsSeen).toISOString()
+          : null,
+        nowMs: this.nowMsSeen,
+        phases:
+          this.phases.length > 0
+            ? this.phases
+            : [{ name: 'probe', startMs: 0, endMs: this.nowMsSeen }],
+        engine: this.engine ?? NO_ENGINE,
+        budget: {
+          maxDowntimeMs: c.maxDowntimeMs,
+          maxIncidentMs: c.maxIncidentMs,
+          mergeGapMs: c.mergeGapMs,
+        },
+        history: undefined,
+        latencyObjective: c.guard.degraded?.latency,
+        redactor: c.redactor,
       },
-      endpoints,
-      engine,
-    };
-    if (incomplete) doc.interrupted = true;
-    doc.verdict = decideOutcome(doc).verdict;
-    return doc;
+      incomplete ? { interrupted: true } : {},
+    );
   }
 
   /** Why this vantage is incomplete, in words, or undefined. */
