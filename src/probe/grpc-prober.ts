@@ -20,7 +20,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import type { EndpointConfig } from '../config/resolve.ts';
-import type { InflightProbe, ProbeResult } from './inflight.ts';
+import { resultWithoutResponse, type InflightProbe, type ProbeResult } from './inflight.ts';
 import type { Prober } from './prober.ts';
 
 const CHECK = '/grpc.health.v1.Health/Check';
@@ -148,13 +148,5 @@ function callFailed(err: ServiceError): ProbeResult {
 }
 
 function result(ok: boolean, code: string): ProbeResult {
-  return {
-    ok,
-    code,
-    status: undefined,
-    check: undefined,
-    version: undefined,
-    clientSide: false,
-    protocol: 'grpc',
-  };
+  return resultWithoutResponse(ok, code, { protocol: 'grpc' });
 }

@@ -25,7 +25,7 @@ import {
 import { tlsConnectOptions } from './tls.ts';
 import { firstHop, nextHop, type Hop, type NextHop } from './redirect.ts';
 import { classifyError, classifyResponse, IDEMPOTENT, isStaleConnectionError } from './classify.ts';
-import type { InflightProbe } from './inflight.ts';
+import { resultWithoutResponse, type InflightProbe } from './inflight.ts';
 import type { Prober } from './prober.ts';
 
 /** The first bytes of a body kept for assertions; the rest is read and dropped. */
@@ -52,9 +52,6 @@ const MAX_OTHER_ORIGINS = 8;
 const buildConnector = createRequire(import.meta.url)('undici/lib/core/connect.js') as {
   buildConnector: typeof BuildConnector;
 }['buildConnector'];
-
-/** Errors that mean zerodown itself could not send (out of sockets or ports): not the target's. */
-const CLIENT_SIDE = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
 /** Sends probes for one endpoint. */
 export class HttpProber implements Prober {
@@ -222,16 +219,10 @@ export class HttpProber implements Prober {
     }
     const code = classifyError(err);
     probe.complete(
-      {
-        ok: false,
-        code,
-        status: undefined,
-        check: undefined,
-        version: undefined,
-        clientSide: CLIENT_SIDE.has(code),
+      resultWithoutResponse(false, code, {
         protocol: connection?.protocol,
         certificate: connection?.certificate,
-      },
+      }),
       this.now(),
     );
   }

@@ -66,6 +66,29 @@ export class InflightProbe {
   }
 }
 
+/** Errors that mean zerodown itself could not send (out of sockets or ports): not the target's. */
+const CLIENT_SIDE: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
+
+/**
+ * The result of a probe that got no HTTP response (a connection failed, or a non-HTTP kind's
+ * check): no status, check or version; `clientSide` when the code is zerodown's own shortage.
+ */
+export function resultWithoutResponse(
+  ok: boolean,
+  code: string,
+  more: Pick<ProbeResult, 'protocol' | 'certificate' | 'closeCode'> = {},
+): ProbeResult {
+  return {
+    ok,
+    code,
+    status: undefined,
+    check: undefined,
+    version: undefined,
+    clientSide: CLIENT_SIDE.has(code),
+    ...more,
+  };
+}
+
 export const TIMEOUT: ProbeResult = {
   ok: false,
   code: 'timeout',

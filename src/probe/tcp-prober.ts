@@ -9,13 +9,10 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { EndpointConfig } from '../config/resolve.ts';
 import { classifyError } from './classify.ts';
-import type { InflightProbe } from './inflight.ts';
+import { resultWithoutResponse, type InflightProbe } from './inflight.ts';
 import type { Prober } from './prober.ts';
 import { tlsConnectOptions } from './tls.ts';
 import { certificateFacts, type CertificateFacts } from './certificates.ts';
-
-/** Errors that mean zerodown itself could not connect (out of sockets or ports). */
-const CLIENT_SIDE = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
 /** Sends one `tcp://` endpoint's probes. */
 export class TcpProber implements Prober {
@@ -47,16 +44,7 @@ export class TcpProber implements Prober {
       const endMs = this.now();
       socket.destroy();
       probe.complete(
-        {
-          ok,
-          code,
-          status: undefined,
-          check: undefined,
-          version: undefined,
-          clientSide: CLIENT_SIDE.has(code),
-          protocol: tls ? 'tls' : 'tcp',
-          certificate,
-        },
+        resultWithoutResponse(ok, code, { protocol: tls ? 'tls' : 'tcp', certificate }),
         endMs,
       );
     };

@@ -17,7 +17,7 @@
 import WebSocket from 'ws';
 import type { EndpointConfig } from '../config/resolve.ts';
 import { classifyError } from './classify.ts';
-import type { InflightProbe, ProbeResult } from './inflight.ts';
+import { resultWithoutResponse, type InflightProbe, type ProbeResult } from './inflight.ts';
 import type { Prober } from './prober.ts';
 import { tlsConnectOptions } from './tls.ts';
 import { certificateFacts, type CertificateFacts } from './certificates.ts';
@@ -25,9 +25,6 @@ import type { TLSSocket } from 'node:tls';
 
 /** Close codes of a connection closed on purpose (normal, going away): a drain, not a fault. */
 export const GRACEFUL_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001]);
-
-/** Errors that mean zerodown itself could not connect (out of sockets or ports). */
-const CLIENT_SIDE = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
 /** A check's answer; `closeCode`: the drop it saw; `again`: drained, check the new connection. */
 interface Checked {
@@ -217,17 +214,7 @@ export class WsProber implements Prober {
     closeCode: number | undefined,
     certificate?: CertificateFacts,
   ): ProbeResult {
-    return {
-      ok,
-      code,
-      status: undefined,
-      check: undefined,
-      version: undefined,
-      clientSide: CLIENT_SIDE.has(code),
-      protocol: 'ws',
-      certificate,
-      ...(closeCode === undefined ? {} : { closeCode }),
-    };
+    return resultWithoutResponse(ok, code, { protocol: 'ws', certificate, closeCode });
   }
 
   /** Closes every connection (a normal close, 1000). */
